@@ -1,0 +1,246 @@
+"""Local response normalization, §3.3 of Krizhevsky, Sutskever & Hinton (NIPS 2012).
+
+The paper normalises the activity a^i_{x,y} of kernel i at position (x, y) by its neighbours in
+channel order:
+
+    b^i = a^i / (k + α Σ_{j=max(0, i−n/2)}^{min(N−1, i+n/2)} (a^j)²)^β,   k=2, n=5, α=1e-4, β=0.75,
+
+applied after the ReLU of conv1 and conv2. Convention trap: the paper multiplies the sum by α, while
+``torch.nn.LocalResponseNorm`` (like Krizhevsky's cuda-convnet code) multiplies it by α/n.
+``convention="paper"`` reads α as printed, ``convention="pytorch"`` as torch does;
+:func:`torch_alpha` converts. The window of channel i is i − size//2 … i + (size−1)//2 clipped to
+[0, C−1]: the paper's for odd sizes, torch's for even ones.
+
+:func:`local_response_norm` is the fast version (a custom autograd function: window sums as
+in-place shifted-slice adds, β = 0.75 as rsqrt·sqrt instead of a fractional ``pow``, a hand-written
+backward). :func:`local_response_norm_loop` is the same formula as a readable per-channel loop.
+``bench/lrn.py`` measures both against torch's layer and documents the formulations tried.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._checks import check_choice, check_int, check_positive_float, check_tensor
+
+__all__ = ["local_response_norm", "LocalResponseNorm", "local_response_norm_loop", "torch_alpha"]
+
+CONVENTIONS = ("paper", "pytorch")
+
+
+def _check_parameters(size: object, alpha: object, beta: object, k: object, convention: object):
+    """Return (size, alpha, beta, k, convention) validated and converted to int/float/str."""
+    size = check_int(size, "size")
+    alpha = check_positive_float(alpha, "alpha")
+    beta = check_positive_float(beta, "beta")
+    k = check_positive_float(k, "k")  # k > 0 keeps the denominator away from zero
+    convention = check_choice(convention, "convention", CONVENTIONS)
+    return size, alpha, beta, k, convention
+
+
+def _check_input(x: object, groups: object) -> tuple[torch.Tensor, int]:
+    """Return (x, groups) after checking x is a floating (N, C, *spatial) tensor and groups divides C."""
+    x = check_tensor(x, "x", min_ndim=3, floating=True)
+    groups = check_int(groups, "groups")
+    if x.shape[1] % groups != 0:
+        raise ValueError(
+            f"groups must divide the number of channels C={x.shape[1]} of x, got groups={groups}"
+        )
+    return x, groups
+
+
+def torch_alpha(alpha: float, size: int, convention: str = "paper") -> float:
+    """Return the ``alpha`` to pass to ``torch.nn.LocalResponseNorm`` for the same normalization.
+
+    Torch divides α by the window size, so the paper's α = 1e-4 with n = 5 is torch's
+    ``alpha=5e-4`` (``convention="paper"``); a torch-convention α passes through unchanged.
+    """
+    size, alpha, _, _, convention = _check_parameters(size, alpha, 1.0, 1.0, convention)
+    return alpha * size if convention == "paper" else alpha
+
+
+def _sum_coefficient(alpha: float, size: int, convention: str) -> float:
+    """Return the factor that multiplies Σ a² in the denominator: α (paper) or α/n (pytorch)."""
+    return alpha if convention == "paper" else alpha / size
+
+
+# ---------------------------------------------------------------------------------------------
+# Fast path
+
+
+def _add_neighbours_(total: torch.Tensor, values: torch.Tensor, before: int, after: int) -> None:
+    """Add values[j] to total[i] for every j ≠ i in i − before … i + after (clipped), in place.
+
+    Both tensors are (N, groups, C/groups, *spatial); the window runs along dim 2, inside a group.
+    """
+    channels = values.shape[2]
+    for offset in range(1, min(before, channels - 1) + 1):  # j = i − offset
+        total.narrow(2, offset, channels - offset).add_(values.narrow(2, 0, channels - offset))
+    for offset in range(1, min(after, channels - 1) + 1):  # j = i + offset
+        total.narrow(2, 0, channels - offset).add_(values.narrow(2, offset, channels - offset))
+
+
+def _window_sum(values: torch.Tensor, before: int, after: int, groups: int) -> torch.Tensor:
+    """Return a new tensor holding Σ_{j = i−before}^{i+after} values[:, j] for each channel i."""
+    total = values.clone()  # the j = i term; keeps the memory format (channels_last stays so)
+    _add_neighbours_(total.unflatten(1, (groups, -1)), values.unflatten(1, (groups, -1)), before, after)
+    return total
+
+
+def _inverse_power_(denominator: torch.Tensor, beta: float, out: torch.Tensor) -> torch.Tensor:
+    """Return ``out`` filled with denominator^(−β); exact-to-rounding shortcuts for common β."""
+    if beta == 0.75:  # the paper's β: d^−0.75 = d^−0.5 · (d^−0.5)^0.5, ~10x cheaper than pow on CPU
+        torch.rsqrt(denominator, out=out)
+        return out.mul_(out.sqrt())
+    if beta == 0.5:
+        return torch.rsqrt(denominator, out=out)
+    if beta == 1.0:
+        return torch.reciprocal(denominator, out=out)
+    return torch.pow(denominator, -beta, out=out)
+
+
+class _LocalResponseNormFunction(torch.autograd.Function):
+    """LRN with a hand-written backward.
+
+    With d_i = k + c Σ_{j ∈ W(i)} a_j², b_i = a_i d_i^−β and upstream gradient g:
+        ∂L/∂a_i = g_i d_i^−β − 2cβ a_i Σ_{j : i ∈ W(j)} g_j a_j d_j^(−β−1).
+    W(j) = j − before … j + after, so {j : i ∈ W(j)} = i − after … i + before: the transposed
+    window, which differs from W(i) only for even sizes.
+    """
+
+    @staticmethod
+    def forward(ctx, x, size, coefficient, beta, k, groups):  # noqa: D102 (see class docstring)
+        before, after = size // 2, (size - 1) // 2
+        squares = torch.mul(x, x)  # (N, C, *spatial)
+        denominator = _window_sum(squares, before, after, groups)
+        denominator.mul_(coefficient).add_(k)  # d = k + c Σ a²
+        scale = _inverse_power_(denominator, beta, out=squares)  # d^−β, reusing the buffer
+        ctx.save_for_backward(x, denominator, scale)
+        ctx.parameters = (size, coefficient, beta, k, groups)
+        return torch.mul(x, scale)
+
+    @staticmethod
+    def backward(ctx, grad_output):  # noqa: D102
+        x, denominator, scale = ctx.saved_tensors
+        size, coefficient, beta, k, groups = ctx.parameters
+        if torch.is_grad_enabled():  # create_graph=True: use differentiable ops for double backward
+            grad = _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups)
+            return grad, None, None, None, None, None
+        grad = torch.mul(grad_output, scale)  # g d^−β
+        weighted = torch.mul(grad, x).div_(denominator)  # g a d^(−β−1)
+        # the transposed window: j runs over i − after … i + before
+        window = _window_sum(weighted, size - 1 - size // 2, size // 2, groups)
+        return grad.addcmul_(x, window, value=-2.0 * coefficient * beta), None, None, None, None, None
+
+
+def _window_sum_differentiable(values: torch.Tensor, before: int, after: int, groups: int):
+    """Return the window sums of ``values`` using only out-of-place (twice differentiable) ops."""
+    grouped = values.unflatten(1, (groups, -1))  # (N, g, C/g, *spatial)
+    channels = grouped.shape[2]
+    padded = F.pad(grouped, [0, 0] * (values.ndim - 2) + [before, after])
+    total = sum(padded.narrow(2, offset, channels) for offset in range(before + after + 1))
+    return total.flatten(1, 2)
+
+
+def _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups):
+    """Return ∂L/∂x from the same formula as the fast backward, built from differentiable ops."""
+    before, after = size // 2, (size - 1) // 2
+    denominator = k + coefficient * _window_sum_differentiable(x * x, before, after, groups)
+    grad = grad_output * denominator.pow(-beta)
+    window = _window_sum_differentiable(grad * x / denominator, after, before, groups)
+    return grad - 2.0 * coefficient * beta * x * window
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def local_response_norm(
+    x: torch.Tensor,
+    size: int = 5,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 2.0,
+    *,
+    convention: str = "paper",
+    groups: int = 1,
+) -> torch.Tensor:
+    """Return x normalised across neighbouring channels (§3.3), same shape and memory format.
+
+    Args:
+        x: floating tensor (N, C, *spatial), e.g. conv1's (N, 96, 55, 55) after the ReLU.
+        size: the window n; channel i sees i − size//2 … i + (size−1)//2, clipped to [0, C−1].
+        alpha, beta, k: the paper's α, β, k (defaults: its values, 1e-4, 0.75, 2).
+        convention: ``"paper"`` (k + α Σ a²) or ``"pytorch"`` (k + α/n Σ a², torch/cuda-convnet).
+        groups: normalise each of ``groups`` blocks of C/groups consecutive channels on its own,
+            as each of the paper's two GPUs normalised its own 48 conv1 maps.
+
+    Differentiable to any order (double backward recomputes through plain torch ops); runs on
+    any device.
+    """
+    size, alpha, beta, k, convention = _check_parameters(size, alpha, beta, k, convention)
+    x, groups = _check_input(x, groups)
+    coefficient = _sum_coefficient(alpha, size, convention)
+    return _LocalResponseNormFunction.apply(x, size, coefficient, beta, k, groups)
+
+
+def local_response_norm_loop(
+    x: torch.Tensor,
+    size: int = 5,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 2.0,
+    *,
+    convention: str = "paper",
+) -> torch.Tensor:
+    """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable)."""
+    size, alpha, beta, k, convention = _check_parameters(size, alpha, beta, k, convention)
+    x, _ = _check_input(x, 1)
+    coefficient = _sum_coefficient(alpha, size, convention)
+    channels = x.shape[1]
+    outputs = []
+    for i in range(channels):
+        first, last = max(0, i - size // 2), min(channels - 1, i + (size - 1) // 2)
+        neighbours = x[:, first : last + 1]  # (N, ≤size, *spatial)
+        denominator = k + coefficient * (neighbours**2).sum(dim=1)  # (N, *spatial)
+        outputs.append(x[:, i] / denominator**beta)
+    return torch.stack(outputs, dim=1)  # (N, C, *spatial)
+
+
+class LocalResponseNorm(nn.Module):
+    """Local response normalization layer (§3.3); see :func:`local_response_norm`.
+
+    ``LocalResponseNorm()`` is the paper's layer as printed (k=2, n=5, α=1e-4, β=0.75, α
+    multiplying the sum); ``LocalResponseNorm(convention="pytorch")`` matches
+    ``torch.nn.LocalResponseNorm(5, 1e-4, 0.75, 2)``.
+    """
+
+    def __init__(
+        self,
+        size: int = 5,
+        alpha: float = 1e-4,
+        beta: float = 0.75,
+        k: float = 2.0,
+        *,
+        convention: str = "paper",
+        groups: int = 1,
+    ) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k, self.convention = _check_parameters(
+            size, alpha, beta, k, convention
+        )
+        self.groups = check_int(groups, "groups")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return the normalised activations, same shape as ``x``."""
+        return local_response_norm(
+            x, self.size, self.alpha, self.beta, self.k, convention=self.convention, groups=self.groups
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}, "
+            f"convention={self.convention!r}, groups={self.groups}"
+        )

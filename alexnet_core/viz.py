@@ -1,0 +1,227 @@
+"""Pictures for the book: filters (Fig. 3), activation maps, training curves (Fig. 1), neighbours (Fig. 4).
+
+Every function returns a matplotlib ``Figure`` (and never calls ``plt.show``), so the same call
+serves the book, the marimo notebook and the widgets, which turn figures into PNG frames.
+matplotlib is imported here and only here (and in ``widgets``), never by ``import alexnet_core``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.figure import Figure
+
+from ._checks import check_tensor
+
+__all__ = [
+    "figure_to_png",
+    "to_display_image",
+    "filter_grid",
+    "activation_grid",
+    "image_row",
+    "training_curves",
+    "neighbours_figure",
+    "activation_functions",
+    "two_tower_diagram",
+]
+
+
+def figure_to_png(figure: Figure, *, dpi: int = 72, close: bool = True) -> bytes:
+    """Return the PNG bytes of ``figure`` (and close it, so notebooks do not also draw it)."""
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, got {type(figure).__name__}")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    if close:
+        plt.close(figure)
+    return buffer.getvalue()
+
+
+def to_display_image(image: torch.Tensor, *, normalise: bool = False) -> torch.Tensor:
+    """Return an (H, W, 3) float tensor in [0, 1] ready for ``imshow``, from a (3, H, W) image.
+
+    ``normalise=True`` stretches the image's own range to [0, 1] (for filters and mean-subtracted
+    images); otherwise values are clipped.
+    """
+    check_tensor(image, "image", ndim=3)
+    image = image.detach().float().cpu()
+    if normalise:
+        low, high = image.min(), image.max()
+        image = (image - low) / (high - low) if high > low else torch.zeros_like(image)
+    return image.clamp(0, 1).permute(1, 2, 0).contiguous()
+
+
+def filter_grid(weight: torch.Tensor, *, towers: int = 2, columns: int = 8, title: str | None = None) -> Figure:
+    """Return a Fig. 3-style grid of first-layer kernels (K, 3, h, w), each normalised on its own.
+
+    With ``towers=2`` the first K/2 kernels (the paper's GPU 1) and the rest (GPU 2) are drawn as
+    two separate panels, as in Fig. 3.
+    """
+    check_tensor(weight, "weight", ndim=4)
+    if weight.shape[1] != 3:
+        raise ValueError(f"weight must hold RGB kernels (K, 3, h, w), got shape {tuple(weight.shape)}")
+    if towers not in (1, 2) or weight.shape[0] % towers:
+        raise ValueError(f"towers must be 1 or 2 and divide the {weight.shape[0]} kernels, got {towers}")
+    per_tower = weight.shape[0] // towers
+    rows = math.ceil(per_tower / columns)
+    figure, axes = plt.subplots(
+        rows * towers, columns, figsize=(columns * 0.6, rows * towers * 0.6 + 0.4 * towers), squeeze=False
+    )
+    for index, ax in enumerate(axes.flat):
+        ax.set_axis_off()
+        tower, within = divmod(index, rows * columns)
+        if within < per_tower:
+            ax.imshow(to_display_image(weight[tower * per_tower + within], normalise=True).numpy(), interpolation="nearest")
+    if towers == 2:
+        for tower in range(2):
+            axes[tower * rows, 0].set_title(f"GPU {tower + 1}: kernels {tower * per_tower}–{(tower + 1) * per_tower - 1}", loc="left", fontsize=8)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout(pad=0.2)
+    return figure
+
+
+def activation_grid(activations: torch.Tensor, *, channels: Sequence[int] | None = None, columns: int = 8, title: str | None = None) -> Figure:
+    """Return a grid of the feature maps (C, H, W) of one image (the first ``columns*2`` by default)."""
+    check_tensor(activations, "activations", ndim=3)
+    count = activations.shape[0]
+    chosen = list(range(min(count, 2 * columns))) if channels is None else list(channels)
+    bad = [c for c in chosen if not 0 <= c < count]
+    if bad or not chosen:
+        raise ValueError(f"channels must be indices in [0, {count - 1}], got {chosen}")
+    rows = math.ceil(len(chosen) / columns)
+    width = min(columns, len(chosen))
+    figure, axes = plt.subplots(rows, width, figsize=(width * 1.1, rows * 1.2 + 0.3), squeeze=False)
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, channel in zip(axes.flat, chosen):
+        ax.imshow(activations[channel].detach().float().cpu().numpy(), cmap="viridis")
+        ax.set_title(f"#{channel}", fontsize=7)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout(pad=0.2)
+    return figure
+
+
+def image_row(images: torch.Tensor | Sequence[torch.Tensor], titles: Sequence[str] | None = None, *, normalise: bool = False, size: float = 1.8) -> Figure:
+    """Return a one-row figure of RGB images, each (3, H, W), with optional titles."""
+    images = list(images)
+    if not images:
+        raise ValueError("images must hold at least one image, got none")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}")
+    figure, axes = plt.subplots(1, len(images), figsize=(size * len(images), size + 0.3), squeeze=False)
+    for index, (ax, image) in enumerate(zip(axes[0], images)):
+        ax.imshow(to_display_image(image, normalise=normalise).numpy())
+        ax.set_axis_off()
+        if titles is not None:
+            ax.set_title(titles[index], fontsize=8)
+    figure.tight_layout(pad=0.3)
+    return figure
+
+
+def training_curves(
+    histories: Mapping[str, object],
+    *,
+    metric: str = "train_error",
+    target: float | None = None,
+    title: str | None = None,
+    ylabel: str | None = None,
+) -> Figure:
+    """Return a plot of ``metric`` against epochs for each labelled history (Fig. 1 style).
+
+    ``histories`` maps a label to a :class:`~alexnet_core.train.History` (or a dict of lists).
+    ``target`` draws a dashed horizontal line (Fig. 1's 25% training error).
+    """
+    if not histories:
+        raise ValueError("histories must map at least one label to a history, got none")
+    figure, ax = plt.subplots(figsize=(5.5, 3.4))
+    for label, history in histories.items():
+        record = history if isinstance(history, Mapping) else history.as_dict()
+        if metric not in record:
+            raise ValueError(f"metric must be one of {', '.join(sorted(record))}, got {metric!r}")
+        values = record[metric]
+        epochs = record.get("epoch", list(range(1, len(values) + 1)))
+        ax.plot(epochs, values, marker="o", markersize=3, label=label)
+    if target is not None:
+        ax.axhline(target, color="grey", linestyle="--", linewidth=1, label=f"{target:.0%}" if target < 1 else str(target))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel or metric.replace("_", " "))
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def neighbours_figure(queries: torch.Tensor, neighbours: torch.Tensor, *, titles: Sequence[Sequence[str]] | None = None) -> Figure:
+    """Return a Fig. 4-style grid: each row a query image (Q, 3, H, W) then its k neighbours (Q, k, 3, H, W)."""
+    check_tensor(queries, "queries", ndim=4)
+    check_tensor(neighbours, "neighbours", ndim=5)
+    if neighbours.shape[0] != queries.shape[0]:
+        raise ValueError(f"neighbours must have one row per query ({queries.shape[0]}), got {neighbours.shape[0]}")
+    rows, k = neighbours.shape[:2]
+    figure, axes = plt.subplots(rows, k + 1, figsize=((k + 1) * 1.1, rows * 1.2), squeeze=False)
+    for row in range(rows):
+        for column in range(k + 1):
+            ax = axes[row, column]
+            image = queries[row] if column == 0 else neighbours[row, column - 1]
+            ax.imshow(to_display_image(image).numpy())
+            ax.set_axis_off()
+            if titles is not None:
+                ax.set_title(titles[row][column], fontsize=7)
+        axes[row, 0].patch.set_edgecolor("red")
+    axes[0, 0].set_title(axes[0, 0].get_title() or "query", fontsize=7)
+    figure.tight_layout(pad=0.2)
+    return figure
+
+
+def activation_functions(*, span: float = 4.0) -> Figure:
+    """Return a two-panel plot of ReLU and tanh and their derivatives (§3.1: saturation)."""
+    x = torch.linspace(-span, span, 401)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(7.5, 2.8))
+    x = x.numpy()
+    relu, tanh = torch.relu(torch.from_numpy(x)).numpy(), torch.tanh(torch.from_numpy(x)).numpy()
+    left.plot(x, relu, label="ReLU  max(0, x)")
+    left.plot(x, tanh, label="tanh(x)")
+    left.set_title("f(x)", fontsize=10)
+    right.plot(x, (x > 0).astype(float), label="ReLU′")
+    right.plot(x, 1 - tanh**2, label="tanh′ = 1 − tanh²")
+    right.set_title("f′(x): tanh saturates, ReLU does not for x > 0", fontsize=10)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        ax.set_xlabel("x")
+    figure.tight_layout()
+    return figure
+
+
+def two_tower_diagram(connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8")) -> Figure:
+    """Return a drawing of the two GPU towers (Fig. 2), with arrows where they exchange activations."""
+    layers = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"]
+    widths = [48, 128, 192, 192, 128, 2048, 2048, 500]
+    figure, ax = plt.subplots(figsize=(9, 3.2))
+    for column, (name, width) in enumerate(zip(layers, widths)):
+        for tower, y in enumerate((1.6, 0.2)):
+            colour = "#4C72B0" if tower == 0 else "#DD8452"
+            ax.add_patch(plt.Rectangle((column * 1.2, y), 0.8, 0.9, color=colour, alpha=0.85))
+            ax.text(column * 1.2 + 0.4, y + 0.45, f"{name}\n{width}", ha="center", va="center", fontsize=7, color="white")
+            if column:
+                ax.annotate("", xy=(column * 1.2, y + 0.45), xytext=(column * 1.2 - 0.4, y + 0.45), arrowprops=dict(arrowstyle="->", lw=1))
+        if name in connected and column:  # each tower also reads the other tower's previous output
+            left, right = (column - 1) * 1.2 + 0.8, column * 1.2
+            for source, target in ((2.05, 0.65), (0.65, 2.05)):
+                ax.annotate("", xy=(right, target), xytext=(left, source), arrowprops=dict(arrowstyle="->", color="crimson", lw=1.2))
+    ax.text(-0.1, 2.6, "GPU 1", fontsize=9, color="#4C72B0")
+    ax.text(-0.1, -0.25, "GPU 2", fontsize=9, color="#DD8452")
+    ax.set_xlim(-0.3, len(layers) * 1.2)
+    ax.set_ylim(-0.4, 2.8)
+    ax.set_axis_off()
+    ax.set_title("The two towers: red arrows = activations crossing between GPUs", fontsize=10)
+    figure.tight_layout()
+    return figure

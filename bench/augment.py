@@ -1,0 +1,120 @@
+"""Benchmark: the batched §4.1 augmentation of ``alexnet_core.augment`` against its alternatives.
+
+Rows, for a (B, 3, 256, 256) float32 batch cropped to 224 with random flips and fancy-PCA lighting:
+
+* ``plain copy of crop``: ``images[:, :, :224, :224].clone()``, the memory-traffic floor (no flip, no
+  lighting, no randomness): what any crop must at least pay;
+* ``ours fused``: :func:`augment_batch` (crop + flip + lighting in one pass over the output);
+* ``ours unfused``: :func:`random_crop_flip` then :func:`pca_lighting` (two passes);
+* ``torchvision v2 per image``: ``v2.RandomCrop(224)`` + ``v2.RandomHorizontalFlip()`` + a per-image
+  lighting add, on each image in a Python loop, stacked into a batch (what a Dataset-side pipeline does).
+
+Times are medians of ``time.perf_counter`` over interleaved rounds (every method once per round, so a
+busy neighbour slows them all alike). Run from the repository root: ``python -m bench.augment``
+(``--full`` adds batch 128 and more rounds).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alexnet_core.augment import augment_batch, fit_pca, lighting_shift, pca_lighting, random_crop_flip, sample_lighting
+
+CROP = 224
+IMAGE = 256
+
+
+def _methods(images: torch.Tensor, eigvals: torch.Tensor, eigvecs: torch.Tensor) -> dict[str, Callable[[], torch.Tensor]]:
+    from torchvision.transforms import v2  # only the benchmark needs torchvision
+
+    generator = torch.Generator().manual_seed(0)  # CPU generator: the parameters are drawn on the host
+    per_image = v2.Compose([v2.RandomCrop(CROP), v2.RandomHorizontalFlip()])
+
+    def plain_copy() -> torch.Tensor:
+        return images[:, :, :CROP, :CROP].clone()
+
+    def fused() -> torch.Tensor:
+        return augment_batch(images, CROP, eigvals=eigvals, eigvecs=eigvecs, generator=generator)
+
+    def unfused() -> torch.Tensor:
+        return pca_lighting(random_crop_flip(images, CROP, generator=generator), eigvals, eigvecs, generator=generator)
+
+    def torchvision_per_image() -> torch.Tensor:
+        outputs = []
+        for image in images:
+            alphas = sample_lighting(1, eigvals, generator=generator)
+            shift = lighting_shift(alphas, eigvals, eigvecs)[0]  # (3,)
+            outputs.append(per_image(image) + shift[:, None, None])
+        return torch.stack(outputs)
+
+    return {
+        "plain copy of crop": plain_copy,
+        "ours fused (augment_batch)": fused,
+        "ours unfused (random_crop_flip → pca_lighting)": unfused,
+        "torchvision v2 per image": torchvision_per_image,
+    }
+
+
+def _time(methods: dict[str, Callable[[], torch.Tensor]], rounds: int, device: torch.device) -> dict[str, float]:
+    """Return the median seconds per call of each method, measured in interleaved rounds."""
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    for method in methods.values():  # warm-up: allocator, lazy imports, kernels
+        method(), method()
+    seconds: dict[str, list[float]] = {name: [] for name in methods}
+    for _ in range(rounds):
+        for name, method in methods.items():
+            sync()
+            start = time.perf_counter()
+            method()
+            sync()
+            seconds[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in seconds.items()}
+
+
+def run(quick: bool = True) -> list[dict]:
+    """Return one row per (device, batch size, method): images/s and the ratios to the baselines."""
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    batch_sizes = (32,) if quick else (32, 128)
+    rounds = 9 if quick else 31
+    rows = []
+    for device in devices:
+        for batch in batch_sizes:
+            images = torch.rand(batch, 3, IMAGE, IMAGE, generator=torch.Generator().manual_seed(batch)).to(device)
+            eigvals, eigvecs = fit_pca(images[:4])
+            seconds = _time(_methods(images, eigvals, eigvecs), rounds, device)
+            reference, floor = seconds["torchvision v2 per image"], seconds["plain copy of crop"]
+            for name, value in seconds.items():
+                rows.append({
+                    "device": device.type, "batch": batch, "method": name, "ms": 1e3 * value,
+                    "images_per_s": batch / value, "vs_torchvision": reference / value,
+                    "fraction_of_plain_copy": floor / value,
+                })
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    """Return ``rows`` as a markdown table."""
+    lines = [
+        f"| device | batch | method | ms / batch | images/s | × torchvision v2 | fraction of plain-copy rate |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['device']} | {r['batch']} | {r['method']} | {r['ms']:.2f} | {r['images_per_s']:,.0f} "
+            f"| {r['vs_torchvision']:.2f} | {r['fraction_of_plain_copy']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, (B, 3, {IMAGE}, {IMAGE}) → {CROP}")
+    print(markdown(run(quick="--full" not in sys.argv)))

@@ -1,0 +1,248 @@
+"""Benchmark: §3.3 local response normalization, ``alexnet_core.lrn`` against torch and alternatives.
+
+Shapes are AlexNet's: conv1's output (B, 96, 55, 55) and conv2's (B, 256, 27, 27), float32, B = 16
+(and 128, the paper's batch, with ``--full``); n=5, α=1e-4 (paper convention), β=0.75, k=2.
+For each shape, ``forward`` and ``forward+backward`` are timed for
+
+* ``torch.nn.LocalResponseNorm`` (α·n, the baseline; its window sum is an ``avg_pool3d``);
+* ``ours``: :func:`alexnet_core.lrn.local_response_norm`, the package default (custom autograd
+  function: clone + size−1 in-place shifted-slice adds for the window sum, β=0.75 as rsqrt·sqrt,
+  hand-written backward, buffers reused);
+* ``ours, channels_last input``: the same on a channels_last tensor;
+* ``loop``: :func:`alexnet_core.lrn.local_response_norm_loop`, the readable per-channel loop;
+* the alternatives tried while choosing the default, all defined in this file:
+  ``fn + pow``: the default but d^−β by ``torch.pow``; ``fn + cumsum``: window sums as differences
+  of a channel cumsum; ``fn + band matmul``: window sums as a (C, C) 0/1 band matrix times the
+  (C, H·W) squares; ``fn + padded buffer``: squares written into a zero-padded buffer, window
+  sum = size−1 slice adds with no clone; ``autograd: pad + slices``: no custom function, torch's
+  autograd through F.pad + a sum of shifted slices + pow.
+
+``max_abs_err`` is the largest |difference| from a float64 evaluation of torch's layer: of the
+output for ``forward`` rows, of the input gradient for ``forward+backward`` rows. Times are medians
+of ``time.perf_counter`` over interleaved rounds (each implementation once per round, so a busy
+neighbour slows all alike). Run from the repository root: ``python bench/lrn.py`` (``--full`` adds
+batch 128 and more rounds).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+if __package__ in (None, ""):  # run as a script: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alexnet_core.lrn import (
+    _add_neighbours_,
+    _inverse_power_,
+    local_response_norm,
+    local_response_norm_loop,
+    torch_alpha,
+)
+
+SIZE, ALPHA, BETA, K = 5, 1e-4, 0.75, 2.0  # §3.3, paper convention
+
+# --- alternative window sums: each returns (values, total) where fill(values) wrote the values ---
+Fill = Callable[[torch.Tensor], object]
+
+
+def _window_slices(fill: Fill, like: torch.Tensor, before: int, after: int):
+    values = torch.empty_like(like)
+    fill(values)
+    total = values.clone()
+    _add_neighbours_(total.unsqueeze(1), values.unsqueeze(1), before, after)
+    return values, total
+
+
+def _window_cumsum(fill: Fill, like: torch.Tensor, before: int, after: int):
+    values = torch.empty_like(like)
+    fill(values)
+    channels = values.shape[1]
+    cumulative = values.cumsum(1)  # (N, C, H, W): Σ_{j ≤ i}
+    last = (torch.arange(channels, device=values.device) + after).clamp_(max=channels - 1)
+    total = cumulative.index_select(1, last)
+    if before + 1 < channels:
+        total.narrow(1, before + 1, channels - before - 1).sub_(cumulative.narrow(1, 0, channels - before - 1))
+    return values, total
+
+
+def _window_band_matmul(fill: Fill, like: torch.Tensor, before: int, after: int):
+    values = torch.empty_like(like, memory_format=torch.contiguous_format)
+    fill(values)
+    channels = values.shape[1]
+    index = torch.arange(channels, device=values.device)
+    band = ((index[None, :] >= index[:, None] - before) & (index[None, :] <= index[:, None] + after)).to(values.dtype)
+    total = torch.matmul(band, values.flatten(2)).view_as(values)  # (C, C) @ (N, C, H·W)
+    return values, total
+
+
+def _window_padded(fill: Fill, like: torch.Tensor, before: int, after: int):
+    channels = like.shape[1]
+    padded = like.new_empty((like.shape[0], channels + before + after) + like.shape[2:])
+    padded.narrow(1, 0, before).zero_()
+    padded.narrow(1, before + channels, after).zero_()
+    values = padded.narrow(1, before, channels)
+    fill(values)
+    if before + after == 0:
+        return values, values.clone()
+    total = torch.add(padded.narrow(1, 0, channels), padded.narrow(1, 1, channels))
+    for offset in range(2, before + after + 1):
+        total.add_(padded.narrow(1, offset, channels))
+    return values, total
+
+
+def _power_pow(denominator: torch.Tensor, beta: float, out: torch.Tensor) -> torch.Tensor:
+    return torch.pow(denominator, -beta, out=out)
+
+
+class _Alternative(torch.autograd.Function):
+    """The default's algorithm with a pluggable window sum and power (paper convention, groups=1)."""
+
+    @staticmethod
+    def forward(ctx, x, window, power):
+        before, after = SIZE // 2, (SIZE - 1) // 2
+        squares, denominator = window(lambda out: torch.mul(x, x, out=out), x, before, after)
+        denominator.mul_(ALPHA).add_(K)
+        scale = power(denominator, BETA, out=squares)
+        ctx.save_for_backward(x, denominator, scale)
+        ctx.window = window
+        return torch.mul(x, scale)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, denominator, scale = ctx.saved_tensors
+        grad = torch.mul(grad_output, scale)
+        fill = lambda out: torch.mul(grad, x, out=out).div_(denominator)  # noqa: E731
+        _, window = ctx.window(fill, x, (SIZE - 1) // 2, SIZE // 2)
+        return grad.addcmul_(x, window, value=-2.0 * ALPHA * BETA), None, None
+
+
+def _autograd_slices(x: torch.Tensor) -> torch.Tensor:
+    channels, before, after = x.shape[1], SIZE // 2, (SIZE - 1) // 2
+    padded = F.pad(x * x, [0, 0] * (x.ndim - 2) + [before, after])
+    total = sum(padded.narrow(1, offset, channels) for offset in range(SIZE))
+    return x * (K + ALPHA * total).pow(-BETA)
+
+
+def _implementations(include_loop: bool) -> dict[str, Callable[[torch.Tensor], torch.Tensor]]:
+    torch_layer = torch.nn.LocalResponseNorm(SIZE, torch_alpha(ALPHA, SIZE, "paper"), BETA, K)
+    implementations = {
+        "torch.nn.LocalResponseNorm": torch_layer,
+        "ours": lambda x: local_response_norm(x, SIZE, ALPHA, BETA, K),
+        "ours, channels_last input": lambda x: local_response_norm(x, SIZE, ALPHA, BETA, K),
+        "fn + pow": lambda x: _Alternative.apply(x, _window_slices, _power_pow),
+        "fn + cumsum": lambda x: _Alternative.apply(x, _window_cumsum, _inverse_power_),
+        "fn + band matmul": lambda x: _Alternative.apply(x, _window_band_matmul, _inverse_power_),
+        "fn + padded buffer": lambda x: _Alternative.apply(x, _window_padded, _inverse_power_),
+        "autograd: pad + slices": _autograd_slices,
+    }
+    if include_loop:  # the loop is there for readability, not speed: skipped at batch 128
+        implementations["loop"] = lambda x: local_response_norm_loop(x, SIZE, ALPHA, BETA, K)
+    return implementations
+
+
+def _reference(x: torch.Tensor, grad_output: torch.Tensor, chunk: int = 16):
+    """Return (output, input gradient) in float64 from torch's layer, a few samples at a time."""
+    layer = torch.nn.LocalResponseNorm(SIZE, torch_alpha(ALPHA, SIZE, "paper"), BETA, K)
+    outputs, grads = [], []
+    for xs, gs in zip(x.split(chunk), grad_output.split(chunk)):
+        xs = xs.double().requires_grad_()
+        y = layer(xs)
+        y.backward(gs.double())
+        outputs.append(y.detach())
+        grads.append(xs.grad)
+    return torch.cat(outputs), torch.cat(grads)
+
+
+def _time_rounds(calls: dict[str, Callable[[], object]], rounds: int, device: torch.device) -> dict[str, float]:
+    """Return the median milliseconds per call of each entry, measured in interleaved rounds."""
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    for call in calls.values():  # warm-up
+        call()
+    milliseconds: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            sync()
+            start = time.perf_counter()
+            call()
+            sync()
+            milliseconds[name].append(1e3 * (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in milliseconds.items()}
+
+
+def _forward_backward(function: Callable, leaf: torch.Tensor, grad_output: torch.Tensor) -> None:
+    leaf.grad = None  # so that no round pays for gradient accumulation
+    function(leaf).backward(grad_output)
+
+
+def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[dict]:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(shape, generator=generator).relu_().mul_(3.0).to(device)  # post-ReLU activations
+    grad_output = torch.randn(shape, generator=generator).to(device)
+    ref_output, ref_grad = _reference(x.cpu(), grad_output.cpu())
+    inputs, errors, forward_calls, backward_calls = {}, {}, {}, {}
+    for name, function in _implementations(include_loop=shape[0] <= 16).items():
+        source = x.contiguous(memory_format=torch.channels_last) if "channels_last" in name else x
+        leaf = source.clone().requires_grad_()
+        output = function(leaf)
+        output.backward(grad_output)
+        errors[name] = (
+            (output.detach().cpu().double() - ref_output).abs().max().item(),
+            (leaf.grad.cpu().double() - ref_grad).abs().max().item(),
+        )
+        inputs[name] = leaf
+        forward_calls[name] = lambda f=function, s=source: f(s)
+        backward_calls[name] = lambda f=function, l=leaf: _forward_backward(f, l, grad_output)
+    rows = []
+    for op, calls, which in (("forward", forward_calls, 0), ("forward+backward", backward_calls, 1)):
+        with torch.set_grad_enabled(op != "forward"):
+            times = _time_rounds(calls, rounds, device)
+        baseline = times["torch.nn.LocalResponseNorm"]
+        for name, ms in times.items():
+            rows.append({
+                "op": op, "shape": tuple(shape), "device": device.type, "impl": name, "ms": ms,
+                "speedup_vs_torch": baseline / ms, "max_abs_err": errors[name][which],
+            })
+    for leaf in inputs.values():
+        leaf.grad = None
+    return rows
+
+
+def run(quick: bool = True) -> list[dict]:
+    """Return one row per (op, shape, device, implementation): median ms, speedup, max |error|."""
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    shapes = [(16, 96, 55, 55), (16, 256, 27, 27)]
+    if not quick:
+        shapes += [(128, 96, 55, 55), (128, 256, 27, 27)]
+    rows = []
+    for device in devices:
+        for shape in shapes:
+            rounds = 7 if quick else (15 if shape[0] <= 16 else 5)
+            rows += _measure(shape, device, rounds)
+    return rows
+
+
+def markdown(rows: list[dict]) -> str:
+    """Return ``rows`` as a markdown table."""
+    lines = [
+        "| op | shape | device | implementation | median ms | × torch | max abs err |",
+        "|---|---|---|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        shape = "×".join(str(s) for s in r["shape"])
+        lines.append(
+            f"| {r['op']} | {shape} | {r['device']} | {r['impl']} | {r['ms']:.2f} "
+            f"| {r['speedup_vs_torch']:.2f} | {r['max_abs_err']:.1e} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads; n={SIZE}, α={ALPHA} (paper), β={BETA}, k={K}")
+    print(markdown(run(quick="--full" not in sys.argv)))
