@@ -31,6 +31,7 @@ from .augment import (
     ten_crop_predict,
 )
 from .data import OfflineShapes, cifar10, image_folder, make_loaders, offline_dataset, sample_photo, sample_photos
+from .experiments import best_history, compare, lr_sweep, quick_data
 from .features import capture_activations, extract_features, nearest_neighbours
 from .lrn import LocalResponseNorm, local_response_norm, local_response_norm_loop, torch_alpha
 from .model import VARIANTS, AlexNet, AlexNetConfig, PaperDropout, alexnet, cifar_alexnet, count_parameters, fig1_net, paper_init_

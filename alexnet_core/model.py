@@ -21,6 +21,10 @@ Variants (``alexnet(variant, ...)``):
     keys are torchvision's, so its weights load directly.
 ``"cifar"``
     A small AlexNet-shaped net for 32×32 images (the book's quick chapters).
+``"cifar_towers"``
+    The paper's two-tower structure at 32×32 for Fig. 3-style filter pictures trained in seconds:
+    96 conv1 kernels (5×5, stride 2) that split into two towers of 48 because conv2, conv4 and
+    conv5 are grouped in two (and each tower normalises its own maps), as in ``"paper"``.
 ``"fig1"``
     §3.1's four-layer net used for Fig. 1 (ReLU vs tanh). The paper does not print its layers; we use
     the shape of cuda-convnet's ``layers-80sec`` CIFAR-10 net (three 5×5 conv layers of 32-32-64
@@ -56,7 +60,7 @@ __all__ = [
     "count_parameters",
 ]
 
-VARIANTS = ("paper", "ungrouped", "one_gpu_half", "torchvision", "cifar", "fig1")
+VARIANTS = ("paper", "ungrouped", "one_gpu_half", "torchvision", "cifar", "cifar_towers", "fig1")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,16 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
         ),
         hidden=(256, 256), lrn_groups=1, default_lrn=True, torchvision_layout=False, ceil_pool=True,
     ),
+    "cifar_towers": dict(
+        convs=(
+            ConvSpec(96, 5, 2, 2, 1, lrn=True, pool=True),
+            ConvSpec(128, 5, 1, 2, 2, lrn=True, pool=True),
+            ConvSpec(192, 3, 1, 1, 1),
+            ConvSpec(192, 3, 1, 1, 2),
+            ConvSpec(128, 3, 1, 1, 2, pool=True),
+        ),
+        hidden=(256, 256), lrn_groups=2, default_lrn=True, torchvision_layout=False, ceil_pool=True,
+    ),
     "fig1": dict(
         convs=(
             ConvSpec(32, 5, 1, 2, pool=True),
@@ -135,7 +149,7 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
     ),
 }
 
-_DEFAULT_INPUT = {"cifar": 32, "fig1": 32}
+_DEFAULT_INPUT = {"cifar": 32, "cifar_towers": 32, "fig1": 32}
 _DEFAULT_DROPOUT = {"fig1": 0.0}
 _DEFAULT_INIT = {"paper": "paper", "ungrouped": "paper", "one_gpu_half": "paper"}
 
@@ -178,7 +192,7 @@ class AlexNetConfig:
                     f"input_size must be 224 or 227 for variant {self.variant!r} (its fc6 expects a "
                     f"6×6 map), got {self.input_size}"
                 )
-            if self.variant in ("cifar", "fig1") and self.input_size != 32:
+            if self.variant in ("cifar", "cifar_towers", "fig1") and self.input_size != 32:
                 raise ValueError(f"input_size must be 32 for variant {self.variant!r}, got {self.input_size}")
             if self.variant == "torchvision" and self.input_size < 63:
                 raise ValueError(f"input_size must be >= 63 for variant 'torchvision', got {self.input_size}")

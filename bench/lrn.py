@@ -9,7 +9,8 @@ For each shape, ``forward`` and ``forward+backward`` are timed for
   function: clone + size−1 in-place shifted-slice adds for the window sum, β=0.75 as rsqrt·sqrt,
   hand-written backward, buffers reused);
 * ``ours, channels_last input``: the same on a channels_last tensor;
-* ``loop``: :func:`alexnet_core.lrn.local_response_norm_loop`, the readable per-channel loop;
+* ``loop``: :func:`alexnet_core.lrn.local_response_norm_loop`, the readable per-channel loop
+  (forward only, batch 16 only);
 * the alternatives tried while choosing the default, all defined in this file:
   ``fn + pow``: the default but d^−β by ``torch.pow``; ``fn + cumsum``: window sums as differences
   of a channel cumsum; ``fn + band matmul``: window sums as a (C, C) 0/1 band matrix times the
@@ -186,18 +187,18 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
     x = torch.randn(shape, generator=generator).relu_().mul_(3.0).to(device)  # post-ReLU activations
     grad_output = torch.randn(shape, generator=generator).to(device)
     ref_output, ref_grad = _reference(x.cpu(), grad_output.cpu())
-    inputs, errors, forward_calls, backward_calls = {}, {}, {}, {}
+    errors, forward_calls, backward_calls = {}, {}, {}
     for name, function in _implementations(include_loop=shape[0] <= 16).items():
         source = x.contiguous(memory_format=torch.channels_last) if "channels_last" in name else x
-        leaf = source.clone().requires_grad_()
-        output = function(leaf)
-        output.backward(grad_output)
-        errors[name] = (
-            (output.detach().cpu().double() - ref_output).abs().max().item(),
-            (leaf.grad.cpu().double() - ref_grad).abs().max().item(),
-        )
-        inputs[name] = leaf
         forward_calls[name] = lambda f=function, s=source: f(s)
+        with torch.no_grad():
+            output_error = (function(source).cpu().double() - ref_output).abs().max().item()
+        errors[name] = (output_error, float("nan"))
+        if name == "loop":  # its backward (autograd through 2·C slices and a stack) takes seconds
+            continue
+        leaf = source.clone().requires_grad_()
+        function(leaf).backward(grad_output)
+        errors[name] = (output_error, (leaf.grad.cpu().double() - ref_grad).abs().max().item())
         backward_calls[name] = lambda f=function, l=leaf: _forward_backward(f, l, grad_output)
     rows = []
     for op, calls, which in (("forward", forward_calls, 0), ("forward+backward", backward_calls, 1)):
@@ -209,8 +210,6 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
                 "op": op, "shape": tuple(shape), "device": device.type, "impl": name, "ms": ms,
                 "speedup_vs_torch": baseline / ms, "max_abs_err": errors[name][which],
             })
-    for leaf in inputs.values():
-        leaf.grad = None
     return rows
 
 
