@@ -11,9 +11,9 @@ applied after the ReLU of conv1 and conv2. Convention trap: the paper multiplies
 :func:`torch_alpha` converts. The window of channel i is i − size//2 … i + (size−1)//2 clipped to
 [0, C−1]: the paper's for odd sizes, torch's for even ones.
 
-:func:`local_response_norm` is the fast version (a custom autograd function: window sums as
-in-place shifted-slice adds, β = 0.75 as rsqrt·sqrt instead of a fractional ``pow``, a hand-written
-backward). :func:`local_response_norm_loop` is the same formula as a readable per-channel loop.
+:func:`local_response_norm` is the fast version (a custom autograd function: squares written into
+a zero-padded buffer so that a window sum is size−1 shifted-slice adds, β = 0.75 as rsqrt·sqrt
+instead of a fractional ``pow``, a hand-written backward, buffers reused). :func:`local_response_norm_loop` is the same formula as a readable per-channel loop.
 ``bench/lrn.py`` measures both against torch's layer and documents the formulations tried.
 """
 
@@ -70,22 +70,34 @@ def _sum_coefficient(alpha: float, size: int, convention: str) -> float:
 # Fast path
 
 
-def _add_neighbours_(total: torch.Tensor, values: torch.Tensor, before: int, after: int) -> None:
-    """Add values[j] to total[i] for every j ≠ i in i − before … i + after (clipped), in place.
+def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
+    """Return a (N, groups, C/groups, *spatial) view of a (N, C, *spatial) tensor."""
+    return t.unflatten(1, (groups, t.shape[1] // groups))
 
-    Both tensors are (N, groups, C/groups, *spatial); the window runs along dim 2, inside a group.
+
+def _padded_like(like: torch.Tensor, before: int, after: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return (buffer, middle): ``like`` zero-padded by before/after channels along dim 2, uninitialised.
+
+    The buffer has ``like``'s dimension order in memory (so channels_last stays channels_last) and
+    ``middle`` is the view of shape ``like.shape`` that the caller fills.
     """
-    channels = values.shape[2]
-    for offset in range(1, min(before, channels - 1) + 1):  # j = i − offset
-        total.narrow(2, offset, channels - offset).add_(values.narrow(2, 0, channels - offset))
-    for offset in range(1, min(after, channels - 1) + 1):  # j = i + offset
-        total.narrow(2, 0, channels - offset).add_(values.narrow(2, offset, channels - offset))
+    shape = list(like.shape)
+    shape[2] += before + after
+    order = sorted(range(like.ndim), key=like.stride, reverse=True)  # outermost dimension first
+    buffer = like.new_empty([shape[d] for d in order]).permute([order.index(d) for d in range(like.ndim)])
+    buffer.narrow(2, 0, before).zero_()
+    buffer.narrow(2, shape[2] - after, after).zero_()
+    return buffer, buffer.narrow(2, before, like.shape[2])
 
 
-def _window_sum(values: torch.Tensor, before: int, after: int, groups: int) -> torch.Tensor:
-    """Return a new tensor holding Σ_{j = i−before}^{i+after} values[:, j] for each channel i."""
-    total = values.clone()  # the j = i term; keeps the memory format (channels_last stays so)
-    _add_neighbours_(total.unflatten(1, (groups, -1)), values.unflatten(1, (groups, -1)), before, after)
+def _window_sum(buffer: torch.Tensor, channels: int) -> torch.Tensor:
+    """Return Σ_o buffer[:, :, o : o + channels] over every offset o: window sums of a padded buffer."""
+    offsets = buffer.shape[2] - channels + 1  # the window size
+    if offsets == 1:
+        return buffer.clone()
+    total = torch.add(buffer.narrow(2, 0, channels), buffer.narrow(2, 1, channels))
+    for offset in range(2, offsets):
+        total.add_(buffer.narrow(2, offset, channels))
     return total
 
 
@@ -112,14 +124,17 @@ class _LocalResponseNormFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, size, coefficient, beta, k, groups):  # noqa: D102 (see class docstring)
-        before, after = size // 2, (size - 1) // 2
-        squares = torch.mul(x, x)  # (N, C, *spatial)
-        denominator = _window_sum(squares, before, after, groups)
+        x_grouped = _grouped(x, groups)  # (N, g, C/g, *spatial)
+        buffer, squares = _padded_like(x_grouped, size // 2, (size - 1) // 2)
+        torch.mul(x_grouped, x_grouped, out=squares)  # zero padding clips the window at the edges
+        denominator = _window_sum(buffer, x_grouped.shape[2])
         denominator.mul_(coefficient).add_(k)  # d = k + c Σ a²
         scale = _inverse_power_(denominator, beta, out=squares)  # d^−β, reusing the buffer
+        out = torch.empty_like(x)  # (N, C, *spatial), x's memory format
+        torch.mul(x_grouped, scale, out=_grouped(out, groups))
         ctx.save_for_backward(x, denominator, scale)
         ctx.parameters = (size, coefficient, beta, k, groups)
-        return torch.mul(x, scale)
+        return out
 
     @staticmethod
     def backward(ctx, grad_output):  # noqa: D102
@@ -128,16 +143,21 @@ class _LocalResponseNormFunction(torch.autograd.Function):
         if torch.is_grad_enabled():  # create_graph=True: use differentiable ops for double backward
             grad = _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups)
             return grad, None, None, None, None, None
-        grad = torch.mul(grad_output, scale)  # g d^−β
-        weighted = torch.mul(grad, x).div_(denominator)  # g a d^(−β−1)
-        # the transposed window: j runs over i − after … i + before
-        window = _window_sum(weighted, size - 1 - size // 2, size // 2, groups)
-        return grad.addcmul_(x, window, value=-2.0 * coefficient * beta), None, None, None, None, None
+        x_grouped = _grouped(x, groups)
+        grad = torch.empty_like(x)
+        grad_grouped = _grouped(grad, groups)
+        torch.mul(_grouped(grad_output, groups), scale, out=grad_grouped)  # g d^−β
+        # the transposed window: j runs over i − (size−1)//2 … i + size//2
+        buffer, weighted = _padded_like(x_grouped, (size - 1) // 2, size // 2)
+        torch.mul(grad_grouped, x_grouped, out=weighted).div_(denominator)  # g a d^(−β−1)
+        window = _window_sum(buffer, x_grouped.shape[2])
+        grad_grouped.addcmul_(x_grouped, window, value=-2.0 * coefficient * beta)
+        return grad, None, None, None, None, None
 
 
 def _window_sum_differentiable(values: torch.Tensor, before: int, after: int, groups: int):
     """Return the window sums of ``values`` using only out-of-place (twice differentiable) ops."""
-    grouped = values.unflatten(1, (groups, -1))  # (N, g, C/g, *spatial)
+    grouped = _grouped(values, groups)  # (N, g, C/g, *spatial)
     channels = grouped.shape[2]
     padded = F.pad(grouped, [0, 0] * (values.ndim - 2) + [before, after])
     total = sum(padded.narrow(2, offset, channels) for offset in range(before + after + 1))

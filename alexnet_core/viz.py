@@ -225,3 +225,112 @@ def two_tower_diagram(connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8"))
     ax.set_title("The two towers: red arrows = activations crossing between GPUs", fontsize=10)
     figure.tight_layout()
     return figure
+
+
+# --- The results and the architecture in numbers (chapters "The 2012 results" and "The architecture") ---
+
+__all__ += ["topk_figure", "results_bars", "layer_costs_figure"]
+
+_CONV_COLOUR, _FC_COLOUR, _OTHERS_COLOUR = "#4C72B0", "#DD8452", "#A0A0A0"
+
+
+def topk_figure(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    k: int,
+    *,
+    class_names: Sequence[str] | None = None,
+    sample_names: Sequence[str] | None = None,
+    columns: int = 4,
+) -> Figure:
+    """Return one panel per sample (§2): its classes ranked by softmax probability, the top ``k`` shaded,
+    the correct label in red, and a tick or cross saying whether it counts as top-``k`` correct."""
+    from .results import topk_correct, true_label_rank  # results needs no matplotlib; keep viz's imports light
+
+    correct = topk_correct(logits, labels, k)  # validates logits (N, C), labels (N,) and k
+    ranks = true_label_rank(logits, labels)
+    count, classes = logits.shape
+    names = [str(c) for c in range(classes)] if class_names is None else list(class_names)
+    samples = [f"sample {i}" for i in range(count)] if sample_names is None else list(sample_names)
+    if len(names) != classes or len(samples) != count:
+        raise ValueError(f"class_names must have {classes} entries and sample_names {count}, "
+                         f"got {len(names)} and {len(samples)}")
+    probabilities = torch.softmax(logits.detach().float().cpu(), dim=1)  # (N, C)
+    width = min(columns, count)
+    rows = math.ceil(count / width)
+    figure, axes = plt.subplots(rows, width, figsize=(2.7 * width, (0.2 * classes + 0.8) * rows + 0.4), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        if index >= count:
+            ax.set_axis_off()
+            continue
+        order = torch.argsort(probabilities[index], descending=True, stable=True).tolist()
+        colours = [_CONV_COLOUR if place < k else "#C8D3E6" for place in range(classes)]
+        ax.barh(range(classes), probabilities[index, order].numpy(), color=colours)
+        ax.axhline(k - 0.5, color="black", linestyle="--", linewidth=0.8)
+        ax.set_yticks(range(classes), [names[c] for c in order], fontsize=7)
+        ax.get_yticklabels()[order.index(int(labels[index]))].set(color="crimson", fontweight="bold")
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.tick_params(axis="x", labelsize=6)
+        mark = "✓" if bool(correct[index]) else "✗"
+        ax.set_title(f"{mark} {samples[index]} (rank {int(ranks[index])})", fontsize=8,
+                     color="black" if bool(correct[index]) else "crimson")
+    wrong = count - int(correct.sum())
+    figure.suptitle(f"top-{k}: {wrong} of {count} wrong → top-{k} error {wrong / count:.1%}   "
+                    f"(red label = correct class; shaded = the {k} most probable)", fontsize=9)
+    figure.tight_layout(pad=0.4)
+    return figure
+
+
+def results_bars(table: object, column: str, *, title: str | None = None) -> Figure:
+    """Return a horizontal bar chart of one error column of a :class:`~alexnet_core.results.ResultTable`
+    (rows with "–" left out; the best results by others in grey, the paper's nets in blue)."""
+    from .results import ResultTable
+
+    if not isinstance(table, ResultTable):
+        raise TypeError(f"table must be a ResultTable (e.g. results.TABLE_2), got {type(table).__name__}")
+    rows = [(row, table.value(row.model, column)) for row in table.rows]
+    rows = [(row, value) for row, value in rows if value is not None]
+    figure, ax = plt.subplots(figsize=(5.5, 0.45 * len(rows) + 1.0))
+    for place, (row, value) in enumerate(rows):
+        ax.barh(place, value, color=_OTHERS_COLOUR if row.by_others else _CONV_COLOUR)
+        ax.text(value + 0.3, place, f"{value:.1f}%", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [row.model for row, _ in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(value for _, value in rows) * 1.15)
+    ax.set_xlabel(f"{column} error (%)")
+    ax.set_title(title or f"{table.title}: {column}", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def layer_costs_figure(table: Sequence, *, title: str | None = None, limits: tuple[float, float] | None = None) -> Figure:
+    """Return two bar charts of a :class:`~alexnet_core.summary.LayerTable`: parameters and multiply-adds
+    per conv / FC layer, with the share of each total that the conv layers hold.
+
+    ``limits`` = (parameters, multiply-adds) in millions fixes the two y-axes, so that pictures of
+    different models can be compared by eye.
+    """
+    rows = [row for row in table if row.kind in ("Conv2d", "Linear")]
+    if not rows:
+        raise ValueError("table must contain Conv2d or Linear rows (a layer_table(...) of a model), got none")
+    colours = [_CONV_COLOUR if row.kind == "Conv2d" else _FC_COLOUR for row in rows]
+    figure, axes = plt.subplots(1, 2, figsize=(9, 3.1))
+    for ax, attribute, label, limit in zip(axes, ("parameters", "mult_adds"), ("parameters", "multiply-adds"), limits or (None, None)):
+        values = [getattr(row, attribute) for row in rows]
+        total, conv = sum(values), sum(v for v, row in zip(values, rows) if row.kind == "Conv2d")
+        ax.bar([row.name for row in rows], [v / 1e6 for v in values], color=colours)
+        ax.set_ylabel(f"{label} (millions)")
+        share = conv / total if total else 0.0
+        ax.set_title(f"{label}: {total / 1e6:,.1f} M in all, {share:.0%} in conv layers", fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="y", alpha=0.3)
+        if limit is not None:
+            ax.set_ylim(0, limit)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in (_CONV_COLOUR, _FC_COLOUR)]
+    axes[0].legend(handles, ["conv", "fully connected"], fontsize=8, loc="upper left")
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure

@@ -6,17 +6,18 @@ For each shape, ``forward`` and ``forward+backward`` are timed for
 
 * ``torch.nn.LocalResponseNorm`` (α·n, the baseline; its window sum is an ``avg_pool3d``);
 * ``ours``: :func:`alexnet_core.lrn.local_response_norm`, the package default (custom autograd
-  function: clone + size−1 in-place shifted-slice adds for the window sum, β=0.75 as rsqrt·sqrt,
-  hand-written backward, buffers reused);
-* ``ours, channels_last input``: the same on a channels_last tensor;
+  function: squares written into a zero-padded buffer, window sum = size−1 shifted-slice adds,
+  β=0.75 as rsqrt·sqrt, hand-written backward, buffers reused);
+* ``ours, channels_last input``: the same on a channels_last input (and upstream gradient);
 * ``loop``: :func:`alexnet_core.lrn.local_response_norm_loop`, the readable per-channel loop
   (forward only, batch 16 only);
-* the alternatives tried while choosing the default, all defined in this file:
-  ``fn + pow``: the default but d^−β by ``torch.pow``; ``fn + cumsum``: window sums as differences
-  of a channel cumsum; ``fn + band matmul``: window sums as a (C, C) 0/1 band matrix times the
-  (C, H·W) squares; ``fn + padded buffer``: squares written into a zero-padded buffer, window
-  sum = size−1 slice adds with no clone; ``autograd: pad + slices``: no custom function, torch's
-  autograd through F.pad + a sum of shifted slices + pow.
+* the alternatives tried while choosing the default, all defined in this file (paper convention,
+  groups=1, the default's algorithm with one piece swapped): ``fn + pow``: d^−β by a fractional
+  ``torch.pow``; ``fn + clone + slice adds``: window sum = clone + size−1 in-place adds of clipped
+  slices, no padding; ``fn + cumsum``: window sums as differences of a cumulative sum over channels
+  (float32 rounding grows with C); ``fn + band matmul``: a (C, C) 0/1 band matrix times the
+  (C, H·W) squares; ``autograd: pad + slices``: no custom function, autograd through F.pad + a sum
+  of shifted slices + pow.
 
 ``max_abs_err`` is the largest |difference| from a float64 evaluation of torch's layer: of the
 output for ``forward`` rows, of the input gradient for ``forward+backward`` rows. Times are medians
@@ -39,13 +40,7 @@ import torch.nn.functional as F
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alexnet_core.lrn import (
-    _add_neighbours_,
-    _inverse_power_,
-    local_response_norm,
-    local_response_norm_loop,
-    torch_alpha,
-)
+from alexnet_core.lrn import local_response_norm, local_response_norm_loop, torch_alpha
 
 SIZE, ALPHA, BETA, K = 5, 1e-4, 0.75, 2.0  # §3.3, paper convention
 
@@ -53,11 +48,14 @@ SIZE, ALPHA, BETA, K = 5, 1e-4, 0.75, 2.0  # §3.3, paper convention
 Fill = Callable[[torch.Tensor], object]
 
 
-def _window_slices(fill: Fill, like: torch.Tensor, before: int, after: int):
+def _window_clone_slices(fill: Fill, like: torch.Tensor, before: int, after: int):
     values = torch.empty_like(like)
     fill(values)
-    total = values.clone()
-    _add_neighbours_(total.unsqueeze(1), values.unsqueeze(1), before, after)
+    total, channels = values.clone(), values.shape[1]
+    for offset in range(1, min(before, channels - 1) + 1):  # j = i − offset, clipped
+        total.narrow(1, offset, channels - offset).add_(values.narrow(1, 0, channels - offset))
+    for offset in range(1, min(after, channels - 1) + 1):  # j = i + offset, clipped
+        total.narrow(1, 0, channels - offset).add_(values.narrow(1, offset, channels - offset))
     return values, total
 
 
@@ -102,6 +100,12 @@ def _power_pow(denominator: torch.Tensor, beta: float, out: torch.Tensor) -> tor
     return torch.pow(denominator, -beta, out=out)
 
 
+def _power_rsqrt(denominator: torch.Tensor, beta: float, out: torch.Tensor) -> torch.Tensor:
+    assert beta == 0.75
+    torch.rsqrt(denominator, out=out)
+    return out.mul_(out.sqrt())
+
+
 class _Alternative(torch.autograd.Function):
     """The default's algorithm with a pluggable window sum and power (paper convention, groups=1)."""
 
@@ -137,10 +141,10 @@ def _implementations(include_loop: bool) -> dict[str, Callable[[torch.Tensor], t
         "torch.nn.LocalResponseNorm": torch_layer,
         "ours": lambda x: local_response_norm(x, SIZE, ALPHA, BETA, K),
         "ours, channels_last input": lambda x: local_response_norm(x, SIZE, ALPHA, BETA, K),
-        "fn + pow": lambda x: _Alternative.apply(x, _window_slices, _power_pow),
-        "fn + cumsum": lambda x: _Alternative.apply(x, _window_cumsum, _inverse_power_),
-        "fn + band matmul": lambda x: _Alternative.apply(x, _window_band_matmul, _inverse_power_),
-        "fn + padded buffer": lambda x: _Alternative.apply(x, _window_padded, _inverse_power_),
+        "fn + pow": lambda x: _Alternative.apply(x, _window_padded, _power_pow),
+        "fn + clone + slice adds": lambda x: _Alternative.apply(x, _window_clone_slices, _power_rsqrt),
+        "fn + cumsum": lambda x: _Alternative.apply(x, _window_cumsum, _power_rsqrt),
+        "fn + band matmul": lambda x: _Alternative.apply(x, _window_band_matmul, _power_rsqrt),
         "autograd: pad + slices": _autograd_slices,
     }
     if include_loop:  # the loop is there for readability, not speed: skipped at batch 128
@@ -186,6 +190,7 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(shape, generator=generator).relu_().mul_(3.0).to(device)  # post-ReLU activations
     grad_output = torch.randn(shape, generator=generator).to(device)
+    grad_last = grad_output.contiguous(memory_format=torch.channels_last)  # what a channels_last net sends
     ref_output, ref_grad = _reference(x.cpu(), grad_output.cpu())
     errors, forward_calls, backward_calls = {}, {}, {}
     for name, function in _implementations(include_loop=shape[0] <= 16).items():
@@ -197,9 +202,10 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
         if name == "loop":  # its backward (autograd through 2·C slices and a stack) takes seconds
             continue
         leaf = source.clone().requires_grad_()
-        function(leaf).backward(grad_output)
+        upstream = grad_last if "channels_last" in name else grad_output
+        function(leaf).backward(upstream)
         errors[name] = (output_error, (leaf.grad.cpu().double() - ref_grad).abs().max().item())
-        backward_calls[name] = lambda f=function, l=leaf: _forward_backward(f, l, grad_output)
+        backward_calls[name] = lambda f=function, l=leaf, u=upstream: _forward_backward(f, l, u)
     rows = []
     for op, calls, which in (("forward", forward_calls, 0), ("forward+backward", backward_calls, 1)):
         with torch.set_grad_enabled(op != "forward"):

@@ -149,6 +149,13 @@ def test_channels_last_input_gives_channels_last_output_and_same_values():
     torch.testing.assert_close(x_last.grad, x_plain.grad, **FLOAT64)
 
 
+def test_non_contiguous_and_expanded_inputs():
+    base = activations((2, 12, 5, 6))
+    for x in (base[:, ::2].transpose(2, 3), base[:1, :4, :1, :1].expand(3, 4, 2, 2)):
+        expected = naive_lrn(x.contiguous(), 3, 0.1, 0.75, 1.0, "paper")
+        torch.testing.assert_close(local_response_norm(x, 3, 0.1, 0.75, 1.0), expected, **FLOAT64)
+
+
 def test_empty_batch():
     assert local_response_norm(torch.zeros(0, 8, 3, 3)).shape == (0, 8, 3, 3)
 
@@ -178,6 +185,23 @@ def test_gradcheck_and_gradgradcheck(size, beta, convention, groups):
 
     assert torch.autograd.gradcheck(function, (x,))
     assert torch.autograd.gradgradcheck(function, (x,))
+
+
+@pytest.mark.parametrize("size", [4, 5])
+def test_double_backward_matches_naive_reference(size):
+    # create_graph=True takes the differentiable backward; its first and second derivatives must
+    # both equal autograd's through the naive formula (gradgradcheck alone cannot tell a wrong
+    # first derivative that is consistently differentiated)
+    x = activations((2, 7, 2, 3), scale=1.0).requires_grad_()
+    generator = torch.Generator().manual_seed(6)
+    v, w = (torch.randn(x.shape, dtype=x.dtype, generator=generator) for _ in range(2))
+    results = []
+    for function in (local_response_norm, lambda t, *a: naive_lrn(t, *a, "paper")):
+        (first,) = torch.autograd.grad(function(x, size, 0.2, 0.75, 1.0), x, v, create_graph=True)
+        (second,) = torch.autograd.grad(first, x, w)
+        results.append((first, second))
+    torch.testing.assert_close(results[0][0], results[1][0], **FLOAT64)
+    torch.testing.assert_close(results[0][1], results[1][1], **FLOAT64)
 
 
 def test_backward_twice_with_retain_graph_gives_the_same_gradient():
