@@ -13,7 +13,8 @@ applied after the ReLU of conv1 and conv2. Convention trap: the paper multiplies
 
 :func:`local_response_norm` is the fast version (a custom autograd function: squares written into
 a zero-padded buffer so that a window sum is size−1 shifted-slice adds, β = 0.75 as rsqrt·sqrt
-instead of a fractional ``pow``, a hand-written backward, buffers reused). :func:`local_response_norm_loop` is the same formula as a readable per-channel loop.
+instead of a fractional ``pow``, a hand-written backward, buffers reused).
+:func:`local_response_norm_loop` is the same formula as a readable per-channel loop.
 ``bench/lrn.py`` measures both against torch's layer and documents the formulations tried.
 """
 

@@ -298,7 +298,7 @@ def results_bars(table: object, column: str, *, title: str | None = None) -> Fig
     ax.set_yticks(range(len(rows)), [row.model for row, _ in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, max(value for _, value in rows) * 1.15)
-    ax.set_xlabel(f"{column} error (%)")
+    ax.set_xlabel("error (%)")
     ax.set_title(title or f"{table.title}: {column}", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
     figure.tight_layout()

@@ -249,5 +249,6 @@ def markdown(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads; n={SIZE}, α={ALPHA} (paper), β={BETA}, k={K}")
+    threads = torch.get_num_threads()
+    print(f"torch {torch.__version__}, {threads} CPU threads; n={SIZE}, α={ALPHA} (paper), β={BETA}, k={K}")
     print(markdown(run(quick="--full" not in sys.argv)))

@@ -175,7 +175,13 @@ def test_cuda_matches_cpu():
 
 @pytest.mark.parametrize(
     "size, beta, convention, groups",
-    [(5, 0.75, "paper", 1), (4, 0.75, "pytorch", 1), (3, 0.6, "paper", 2), (2, 1.0, "paper", 3), (7, 0.5, "pytorch", 1)],
+    [
+        (5, 0.75, "paper", 1),
+        (4, 0.75, "pytorch", 1),
+        (3, 0.6, "paper", 2),
+        (2, 1.0, "paper", 3),
+        (7, 0.5, "pytorch", 1),
+    ],
 )
 def test_gradcheck_and_gradgradcheck(size, beta, convention, groups):
     x = activations((2, 6, 3, 2), scale=1.0).requires_grad_()
@@ -262,8 +268,8 @@ GOOD = torch.ones(2, 4, 3, 3)
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: local_response_norm(torch.ones(4, 3)), ValueError, r"x must have at least 3 dimensions, got shape \(4, 3\)"),
-        (lambda: local_response_norm(torch.ones(2, 4, 3, dtype=torch.int64)), TypeError, "x must be a floating-point tensor.*int64"),
+        (lambda: local_response_norm(torch.ones(4, 3)), ValueError, r"x must have at least 3 dimensions.*\(4, 3\)"),
+        (lambda: local_response_norm(GOOD.long()), TypeError, "x must be a floating-point tensor.*int64"),
         (lambda: local_response_norm([[[1.0]]]), TypeError, "x must be a torch.Tensor, got"),
         (lambda: local_response_norm(GOOD, size=0), ValueError, "size must be a positive int, got 0"),
         (lambda: local_response_norm(GOOD, size=2.5), TypeError, "size must be an int, got 2.5"),
@@ -272,8 +278,8 @@ GOOD = torch.ones(2, 4, 3, 3)
         (lambda: local_response_norm(GOOD, beta=0), ValueError, "beta must be a finite number > 0, got 0.0"),
         (lambda: local_response_norm(GOOD, k=0), ValueError, "k must be a finite number > 0, got 0.0"),
         (lambda: local_response_norm(GOOD, k=-2.0), ValueError, "k must be a finite number > 0, got -2.0"),
-        (lambda: local_response_norm(GOOD, convention="caffe"), ValueError, "convention must be one of 'paper', 'pytorch'"),
-        (lambda: local_response_norm(GOOD, groups=3), ValueError, "groups must divide the number of channels C=4 of x, got groups=3"),
+        (lambda: local_response_norm(GOOD, convention="caffe"), ValueError, "convention must be one of 'paper'"),
+        (lambda: local_response_norm(GOOD, groups=3), ValueError, "groups must divide .* C=4 of x, got groups=3"),
         (lambda: local_response_norm(GOOD, groups=0), ValueError, "groups must be a positive int, got 0"),
         (lambda: local_response_norm_loop(torch.ones(4, 3)), ValueError, "x must have at least 3 dimensions"),
         (lambda: local_response_norm_loop(GOOD, size=0), ValueError, "size must be a positive int, got 0"),

@@ -1,0 +1,88 @@
+"""Live kernels in a real browser: ipywidgets in JupyterLab, and the marimo notebook (run and edit)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sys
+
+import pytest
+
+from .conftest import ROOT, SCREENSHOTS, free_port, server_process
+
+pytestmark = pytest.mark.browser
+
+LIVE_CHAPTER = "book/05_dropout.ipynb"  # short chapter whose first interactive figure has a slider
+
+
+@pytest.fixture(scope="module")
+def jupyter_url():
+    port, token = free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+        f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", f"--ServerApp.root_dir={ROOT}",
+    ]
+    with server_process(command, f"http://127.0.0.1:{port}/api?token={token}", timeout=120):
+        yield f"http://127.0.0.1:{port}", token
+
+
+def test_ipywidget_slider_runs_its_python_callback(page, jupyter_url):
+    base, token = jupyter_url
+    page.set_default_timeout(180_000)
+    page.goto(f"{base}/lab/tree/{LIVE_CHAPTER}?token={token}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus", timeout=120_000)
+    page.get_by_text("Run", exact=True).first.click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    slider = page.locator(".jp-OutputArea .widget-slider .noUi-handle").first
+    slider.wait_for(state="visible", timeout=240_000)
+    image = page.locator(".jp-OutputArea img.widget-image").first
+    image.wait_for(state="visible", timeout=120_000)
+    before = image.get_attribute("src")
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("(before) => { const img = document.querySelector('.jp-OutputArea img.widget-image'); return img && img.src !== before; }", arg=before, timeout=120_000)
+    page.screenshot(path=str(SCREENSHOTS / "jupyterlab_live_widget.png"))
+
+
+@pytest.fixture(scope="module")
+def marimo_run_url():
+    port = free_port()
+    command = [sys.executable, "-m", "marimo", "run", "notebooks/alexnet.py", "--headless", "--host", "127.0.0.1", "--port", str(port), "--no-token"]
+    with server_process(command, f"http://127.0.0.1:{port}/", env={"MARIMO_SKIP_UPDATE_CHECK": "1"}):
+        yield f"http://127.0.0.1:{port}/"
+
+
+DROPOUT_TEXT = "() => { const m = document.body.innerText.match(/paper, test \\(×\\(1−p\\)\\): (\\S+)/); return m ? m[1] : null; }"
+
+
+def _move_dropout_slider(page):
+    page.wait_for_function(DROPOUT_TEXT, timeout=300_000)
+    before = page.evaluate(DROPOUT_TEXT)
+    slider = page.get_by_role("slider", name=re.compile("^p")).first
+    slider.scroll_into_view_if_needed()
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"(before) => ({DROPOUT_TEXT})() !== before", arg=before, timeout=120_000)
+    return before, page.evaluate(DROPOUT_TEXT)
+
+
+def test_marimo_run_control_recomputes(page, marimo_run_url):
+    page.goto(marimo_run_url)
+    before, after = _move_dropout_slider(page)
+    assert before == "0.500" and after != before
+    text = page.inner_text("body")
+    assert "Traceback" not in text and "An internal error" not in text
+    page.screenshot(path=str(SCREENSHOTS / "marimo_run.png"), full_page=False)
+
+
+def test_marimo_edit_opens_and_reacts(page):
+    port = free_port()
+    command = [sys.executable, "-m", "marimo", "edit", "notebooks/alexnet.py", "--headless", "--host", "127.0.0.1", "--port", str(port), "--no-token"]
+    with server_process(command, f"http://127.0.0.1:{port}/", env={"MARIMO_SKIP_UPDATE_CHECK": "1"}):
+        page.goto(f"http://127.0.0.1:{port}/")
+        before, after = _move_dropout_slider(page)
+        assert after != before
