@@ -146,14 +146,13 @@ def _copy_windows(jobs: list[tuple], c: int) -> None:
     for top, left, flip, image, target, shift in jobs:
         window = image[:, top:top + c, left:left + c]  # (C, c, c) view, no copy
         rows = max(1, _SERIAL_ELEMENTS // (window.shape[0] * c))
-        for r in range(0, c, rows):
-            band = window[:, r:r + rows]
+        for band, target_band in zip(window.split(rows, dim=1), target.split(rows, dim=1)):
             if flip:
                 band = band.flip(-1)  # torch has no negative strides: a small copy that stays in cache
             if shift is None:
-                target[:, r:r + rows].copy_(band)
+                target_band.copy_(band)
             else:
-                torch.add(band, shift, out=target[:, r:r + rows])  # crop, flip and lighting in one pass
+                torch.add(band, shift, out=target_band)  # crop, flip and lighting in one pass
 
 
 def _crop_flip_loop(images: Tensor, params: CropFlipParams, shifts: Tensor | None) -> Tensor:

@@ -611,7 +611,8 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
           config: TrainConfig | None = None, *, device: str | torch.device | None = None,
           augment: Augment | None = None, test_augment: Augment | None = None,
           callback: Callable[[History], bool | None] | None = None,
-          checkpoint_path: str | os.PathLike | None = None, resume: bool = False) -> History:
+          checkpoint_path: str | os.PathLike | None = None, resume: bool = False,
+          move_model: bool = True, write_checkpoints: bool = True) -> History:
     """Return the History of training ``model`` with the paper's SGD and lr schedule (§5).
 
     ``config`` None means ``TrainConfig()``. The model is moved to ``device`` (``pick_device``).
@@ -624,6 +625,12 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
     KeyboardInterrupt leaves the last finished epoch on disk; ``resume=True`` continues from it (or
     starts afresh if the file does not exist yet), giving on CPU exactly the uninterrupted result.
     Train/eval flags of the model's modules are restored on return.
+
+    For data-parallel runs (``python -m alexnet_core.train`` under torchrun) pass a
+    ``DistributedDataParallel`` model and a DataLoader with a ``DistributedSampler`` (its
+    ``set_epoch`` is called every epoch) and ``write_checkpoints=False`` on every rank but 0: all
+    ranks read the checkpoint to resume, only rank 0 writes it. ``move_model=False`` leaves a model
+    that places its own parts (``TwoTowerAlexNet``) where it is; batches still go to ``device``.
     """
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
@@ -635,7 +642,8 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
         raise ValueError("resume=True needs a checkpoint_path to resume from, got checkpoint_path=None")
     device = pick_device(device)
     generator = seed_everything(config.seed)
-    model.to(device)
+    if move_model:
+        model.to(device)
     optimizer = _make_optimizer(model, config)
     amp_dtype = _amp_dtype(config.amp, device)
     scaler = torch.amp.GradScaler("cuda") if amp_dtype is torch.float16 else None
@@ -653,6 +661,9 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
         with _progress(range(len(history) + 1, config.epochs + 1), config.progress, desc="epochs",
                        total=config.epochs, initial=min(len(history), config.epochs)) as epochs:
             for epoch in epochs:
+                sampler = getattr(train_loader, "sampler", None)
+                if hasattr(sampler, "set_epoch"):  # DistributedSampler: a new shuffle every epoch
+                    sampler.set_epoch(epoch)
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
                 with _progress(train_loader, config.progress, desc=f"epoch {epoch}", leave=False) as batches:
                     train_loss, train_error, count = _train_epoch(
@@ -668,7 +679,7 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
                 if _lr_should_drop(config, schedule, history):
                     for group in optimizer.param_groups:
                         group["lr"] /= config.lr_drop_factor
-                if checkpoint_path is not None:
+                if checkpoint_path is not None and write_checkpoints:
                     _save_run(checkpoint_path, model, optimizer, scaler, history, config, schedule, device,
                               train_loader)
                 epochs.set_postfix(train_err=f"{train_error:.3f}", lr=f"{lr:.2g}",
@@ -729,3 +740,9 @@ def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
         step()
     _synchronize(device)
     return batch_size * steps / (time.perf_counter() - start)
+
+
+if __name__ == "__main__":  # python -m alexnet_core.train: the command-line trainer lives in cli.py
+    from alexnet_core.cli import main
+
+    raise SystemExit(main())

@@ -7,7 +7,11 @@ Rows, for a (B, 3, 256, 256) float32 batch cropped to 224 with random flips and 
 * ``ours fused``: :func:`augment_batch` (crop + flip + lighting in one pass over the output);
 * ``ours unfused``: :func:`random_crop_flip` then :func:`pca_lighting` (two passes);
 * ``torchvision v2 per image``: ``v2.RandomCrop(224)`` + ``v2.RandomHorizontalFlip()`` + a per-image
-  lighting add, on each image in a Python loop, stacked into a batch (what a Dataset-side pipeline does).
+  lighting add, on each image in a Python loop, stacked into a batch (what a Dataset-side pipeline does);
+* alternatives tried while choosing the CPU path (same output as ``ours fused``):
+  ``alt: one op per image`` (``torch.add(window.flip(-1), shift, out=out[i])``, each op on an OpenMP
+  team: fast on idle cores, but every op waits at a barrier, so a busy neighbour process stalls it
+  badly) and ``alt: index gather`` (the accelerator path: one ``gather`` with per-pixel indices).
 
 Times are medians of ``time.perf_counter`` over interleaved rounds (every method once per round, so a
 busy neighbour slows them all alike). Run from the repository root: ``python -m bench.augment``
@@ -16,6 +20,7 @@ busy neighbour slows them all alike). Run from the repository root: ``python -m 
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -27,7 +32,17 @@ import torch
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alexnet_core.augment import augment_batch, fit_pca, lighting_shift, pca_lighting, random_crop_flip, sample_lighting
+from alexnet_core import augment
+from alexnet_core.augment import (
+    CropFlipParams,
+    augment_batch,
+    fit_pca,
+    lighting_shift,
+    pca_lighting,
+    random_crop_flip,
+    sample_crop_flip,
+    sample_lighting,
+)
 
 CROP = 224
 IMAGE = 256
@@ -56,12 +71,35 @@ def _methods(images: torch.Tensor, eigvals: torch.Tensor, eigvecs: torch.Tensor)
             outputs.append(per_image(image) + shift[:, None, None])
         return torch.stack(outputs)
 
-    return {
+    def draw() -> tuple[CropFlipParams, torch.Tensor]:
+        params = sample_crop_flip(len(images), IMAGE, CROP, generator=generator)
+        shifts = lighting_shift(sample_lighting(len(images), eigvals, generator=generator), eigvals, eigvecs)
+        return params, shifts.to(images.device)
+
+    def one_op_per_image() -> torch.Tensor:
+        params, shifts = draw()
+        out = images.new_empty((len(images), 3, CROP, CROP))
+        rows = zip(params.tops.tolist(), params.lefts.tolist(), params.flips.tolist(), images, out, shifts)
+        for top, left, flip, image, target, shift in rows:
+            window = image[:, top:top + CROP, left:left + CROP]
+            torch.add(window.flip(-1) if flip else window, shift[:, None, None], out=target)
+        return out
+
+    def index_gather() -> torch.Tensor:
+        params, shifts = draw()
+        return augment._crop_flip_gather(images, params, shifts)
+
+    methods = {
         "plain copy of crop": plain_copy,
         "ours fused (augment_batch)": fused,
         "ours unfused (random_crop_flip → pca_lighting)": unfused,
         "torchvision v2 per image": torchvision_per_image,
+        "alt: one op per image": one_op_per_image,
+        "alt: index gather": index_gather,
     }
+    if images.device.type != "cpu":  # there augment_batch is the gather, and the loop is not for GPUs
+        del methods["alt: one op per image"], methods["alt: index gather"]
+    return methods
 
 
 def _time(methods: dict[str, Callable[[], torch.Tensor]], rounds: int, device: torch.device) -> dict[str, float]:
@@ -104,7 +142,7 @@ def run(quick: bool = True) -> list[dict]:
 def markdown(rows: list[dict]) -> str:
     """Return ``rows`` as a markdown table."""
     lines = [
-        f"| device | batch | method | ms / batch | images/s | × torchvision v2 | fraction of plain-copy rate |",
+        "| device | batch | method | ms / batch | images/s | × torchvision v2 | fraction of plain-copy rate |",
         "|---|---:|---|---:|---:|---:|---:|",
     ]
     for r in rows:
@@ -116,5 +154,7 @@ def markdown(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, (B, 3, {IMAGE}, {IMAGE}) → {CROP}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads (load average {load}), "
+          f"(B, 3, {IMAGE}, {IMAGE}) float32 → {CROP}")
     print(markdown(run(quick="--full" not in sys.argv)))

@@ -23,7 +23,8 @@ For each shape, ``forward`` and ``forward+backward`` are timed for
 output for ``forward`` rows, of the input gradient for ``forward+backward`` rows. Times are medians
 of ``time.perf_counter`` over interleaved rounds (each implementation once per round, so a busy
 neighbour slows all alike). Run from the repository root: ``python bench/lrn.py`` (``--full`` adds
-batch 128 and more rounds).
+batch 128 and more rounds; ``--threads 1`` measures single-threaded, steadier on a busy machine,
+where every parallel op of a two-thread run can stall on a descheduled worker).
 """
 
 from __future__ import annotations
@@ -219,17 +220,25 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
     return rows
 
 
-def run(quick: bool = True) -> list[dict]:
-    """Return one row per (op, shape, device, implementation): median ms, speedup, max |error|."""
+def run(quick: bool = True, *, threads: int | None = None) -> list[dict]:
+    """Return one row per (op, shape, device, implementation): median ms, speedup, max |error|.
+
+    ``threads`` sets ``torch.set_num_threads`` for the measurement (default: torch's default).
+    """
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     shapes = [(16, 96, 55, 55), (16, 256, 27, 27)]
     if not quick:
         shapes += [(128, 96, 55, 55), (128, 256, 27, 27)]
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads or previous_threads)
     rows = []
-    for device in devices:
-        for shape in shapes:
-            rounds = 7 if quick else (15 if shape[0] <= 16 else 5)
-            rows += _measure(shape, device, rounds)
+    try:
+        for device in devices:
+            for shape in shapes:
+                rounds = 7 if quick else (15 if shape[0] <= 16 else 5)
+                rows += _measure(shape, device, rounds)
+    finally:
+        torch.set_num_threads(previous_threads)
     return rows
 
 
@@ -249,6 +258,8 @@ def markdown(rows: list[dict]) -> str:
 
 
 if __name__ == "__main__":
-    threads = torch.get_num_threads()
-    print(f"torch {torch.__version__}, {threads} CPU threads; n={SIZE}, α={ALPHA} (paper), β={BETA}, k={K}")
-    print(markdown(run(quick="--full" not in sys.argv)))
+    threads = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else None
+    rows = run(quick="--full" not in sys.argv, threads=threads)
+    print(f"torch {torch.__version__}, {threads or torch.get_num_threads()} CPU threads; "
+          f"n={SIZE}, α={ALPHA} (paper), β={BETA}, k={K}")
+    print(markdown(rows))

@@ -85,15 +85,31 @@ def test_flip_probability_extremes():
     assert sample_crop_flip(50, 8, 4, flip_probability=1.0, generator=generator()).flips.all()
 
 
-@pytest.mark.parametrize("path", ["default", "loop", "gather"])
-def test_crop_flip_equals_slicing_and_torch_flip(path):
+@pytest.fixture
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def use_path(path, monkeypatch, request):
+    """Force one of augment's implementations: CPU loop in row bands, one thread, or the gather."""
+    if path == "bands":  # several row bands per window, the last one shorter
+        monkeypatch.setattr(augment, "_SERIAL_ELEMENTS", 100)
+    elif path == "one_thread":
+        request.getfixturevalue("one_thread")
+    elif path == "gather":
+        monkeypatch.setattr(augment, "_crop_flip_loop", augment._crop_flip_gather)
+
+
+@pytest.mark.parametrize("path", ["default", "bands", "one_thread", "gather"])
+def test_crop_flip_equals_slicing_and_torch_flip(path, monkeypatch, request):
+    use_path(path, monkeypatch, request)
     x = images(6, 20, 24)
     params = sample_crop_flip(6, (20, 24), 16, generator=generator(1))
     params = CropFlipParams(params.tops, params.lefts, torch.tensor([True, False] * 3), 16)  # both kinds
-    if path == "default":
-        out = crop_flip(x, params)
-    else:
-        out = getattr(augment, f"_crop_flip_{path}")(x, params, None)
+    out = crop_flip(x, params)
     assert out.shape == (6, 3, 16, 16) and out.is_contiguous()
     torch.testing.assert_close(out, crop_reference(x, params), **EXACT)
 
@@ -226,11 +242,10 @@ def test_pca_lighting_adds_one_constant_shift_per_image():
 # -------------------------------------------------------------------------------- fused augment
 
 
-@pytest.mark.parametrize("path", ["default", "gather"])
+@pytest.mark.parametrize("path", ["default", "bands", "one_thread", "gather"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_augment_batch_equals_crop_flip_then_lighting(path, dtype, monkeypatch):
-    if path == "gather":
-        monkeypatch.setattr(augment, "_crop_flip_loop", augment._crop_flip_gather)
+def test_augment_batch_equals_crop_flip_then_lighting(path, dtype, monkeypatch, request):
+    use_path(path, monkeypatch, request)
     x = images(6, 20, 22, dtype=dtype)
     eigvals, eigvecs = fit_pca(x)
     params = sample_crop_flip(6, (20, 22), 16, generator=generator(1))

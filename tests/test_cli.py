@@ -1,0 +1,91 @@
+"""Tests for the command-line trainer (python -m alexnet_core.train), including torchrun with gloo on CPU."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from alexnet_core.cli import main
+from alexnet_core.train import load_checkpoint
+
+TINY = ["--dataset", "offline", "--num-train", "64", "--num-test", "32", "--batch-size", "32", "--variant", "fig1", "--no-progress"]
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "alexnet_core.train", *args], capture_output=True, text=True, timeout=600)
+
+
+def test_offline_run_writes_log_and_checkpoint(tmp_path, capsys):
+    assert main([*TINY, "--epochs", "2", "--checkpoint-dir", str(tmp_path)]) == 0
+    lines = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [line["epoch"] for line in lines] == [1, 2] and lines[0]["world_size"] == 1
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert state["epoch"] == 2 and "features.0.weight" in state["model"]
+    assert "epoch 2: train error" in capsys.readouterr().out
+
+
+def test_resume_equals_an_uninterrupted_run(tmp_path):
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert main([*TINY, "--epochs", "3", "--augment", "--checkpoint-dir", str(straight)]) == 0
+    assert main([*TINY, "--epochs", "1", "--augment", "--checkpoint-dir", str(resumed)]) == 0
+    assert main([*TINY, "--epochs", "3", "--augment", "--checkpoint-dir", str(resumed), "--resume"]) == 0
+    a, b = load_checkpoint(straight / "checkpoint.pt"), load_checkpoint(resumed / "checkpoint.pt")
+    for key in a["model"]:
+        assert torch.equal(a["model"][key], b["model"][key]), key
+    assert a["history"]["train_loss"] == b["history"]["train_loss"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "0"], "--epochs: must be a positive int, got 0"),
+        (["--dataset", "/no/such/folder"], "--dataset must be 'offline', 'cifar10' or an existing folder"),
+        (["--dropout", "1.5"], r"--dropout: must be in [0, 1), got 1.5"),
+        (["--resume"], "--resume needs --checkpoint-dir"),
+        (["--variant", "resnet"], "invalid choice: 'resnet'"),
+        (["--variant", "cifar", "--two-tower", "cpu,cpu"], "--two-tower splits the paper's net"),
+    ],
+)
+def test_bad_arguments_give_one_line_errors(args, message):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]
+
+
+def test_help_explains_the_recipe():
+    result = run_cli("--help")
+    assert result.returncode == 0 and "torchrun" in result.stdout and "§5" in result.stdout
+
+
+def test_missing_cifar_without_download_is_a_clear_error(tmp_path):
+    result = run_cli("--dataset", "cifar10", "--data-root", str(tmp_path), "--epochs", "1")
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "download" in result.stderr
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes_match_one_process(tmp_path):
+    """gloo on CPU: ranks stay identical after every step (the trainer checks) and equal a single process
+    with the same global batch, to float tolerance. Only rank 0 writes the log and the checkpoint."""
+    common = [*TINY, "--epochs", "2", "--no-shuffle"]
+    ddp = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
+         f"--master_port={free_port()}", "-m", "alexnet_core.train", *common, "--checkpoint-dir", str(tmp_path / "ddp")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert ddp.returncode == 0, ddp.stderr[-3000:]
+    assert main([*common, "--checkpoint-dir", str(tmp_path / "single")]) == 0
+    together, alone = load_checkpoint(tmp_path / "ddp" / "checkpoint.pt"), load_checkpoint(tmp_path / "single" / "checkpoint.pt")
+    for key, value in alone["model"].items():
+        torch.testing.assert_close(together["model"][f"module.{key}"], value, rtol=1e-5, atol=1e-6)
+    lines = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[0])["world_size"] == 2
