@@ -12,7 +12,9 @@ NIPS 2012.
 * §4.1, second form ("fancy PCA"): PCA over the RGB values of all training pixels (:func:`fit_pca`); to
   every pixel of an image add ``[p1 p2 p3][α1λ1 α2λ2 α3λ3]^T`` with ``αi ~ N(0, 0.1)`` drawn once per
   image each time it is used (:func:`sample_lighting`, :func:`lighting_shift`, :func:`pca_lighting`).
-* :func:`augment_batch` does crop + flip + lighting in one pass over the output.
+* :func:`augment_batch` does crop + flip + lighting in one pass over the output. On CPU it copies
+  each window in row bands small enough that torch runs them without an OpenMP team, the images
+  split between ``torch.get_num_threads()`` threads; on accelerators it is one index gather.
 
 Like torchvision's transforms v2, drawing the random parameters (``sample_*``) is separate from
 applying them, so a ``torch.Generator`` reproduces an augmentation exactly and tests can fix it.
@@ -66,6 +68,8 @@ class CropFlipParams:
 
 
 def _generator_device(generator: torch.Generator | None) -> torch.device:
+    if generator is not None and not isinstance(generator, torch.Generator):  # e.g. a seed passed by mistake
+        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r} ({type(generator).__name__})")
     return generator.device if generator is not None else torch.device("cpu")
 
 
@@ -349,7 +353,8 @@ def augment_batch(
     """Return random crops + flips (+ fancy-PCA lighting if ``eigvals``/``eigvecs`` given) (§4.1).
 
     The same result as ``pca_lighting(crop_flip(images, params), ..., alphas=alphas)``, computed in a
-    single pass over the (N, C, crop, crop) output. Missing ``params`` and ``alphas`` are drawn from
+    single pass over the (N, C, crop, crop) output (no intermediate batch; a CPU thread pool when
+    ``torch.get_num_threads() > 1``). Missing ``params`` and ``alphas`` are drawn from
     ``generator`` in that order, so with equal seeds it also equals ``random_crop_flip`` followed by
     ``pca_lighting``. Given ``params`` must have ``params.crop_size == crop_size``.
     """

@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--resume needs --checkpoint-dir")
     try:
         history = _run(args)
-    except (ValueError, TypeError, FileNotFoundError) as error:  # bad input: one line, no stack trace
+    except (ValueError, TypeError, FileNotFoundError, ConnectionError) as error:  # bad input or offline: one line
         parser.exit(2, f"{parser.prog}: error: {error}\n")
     except KeyboardInterrupt:
         parser.exit(130, f"{parser.prog}: interrupted; the last finished epoch is in --checkpoint-dir (use --resume)\n")

@@ -284,6 +284,11 @@ def make_loaders(
     return train, test
 
 
+def _check_path(value: object, name: str) -> None:
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a folder path (str or os.PathLike), got {value!r} ({type(value).__name__})")
+
+
 def _to_float_tensor(image) -> torch.Tensor:
     """Return a PIL image as a float32 (3, H, W) tensor in [0, 1] (like ToTensor)."""
     from torchvision.transforms.v2 import functional as TF
@@ -302,6 +307,12 @@ def cifar10(
     """
     from torchvision.datasets import CIFAR10
 
+    _check_path(root, "root")
+    for value, name in ((train, "train"), (download, "download")):
+        if not isinstance(value, bool):
+            raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be callable or None, got {transform!r}")
     folder = Path(root) / CIFAR10.base_folder
     needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
     missing = [name for name in needed if not (folder / name).is_file()]
@@ -312,8 +323,16 @@ def cifar10(
         )
     try:
         return CIFAR10(root, train=train, download=download, transform=transform or _to_float_tensor)
-    except RuntimeError as error:  # torchvision's MD5 check failed
-        raise ValueError(
+    except (OSError, RuntimeError) as error:
+        if missing:  # the download failed: no internet (URLError is an OSError), a blocked socket, a bad file
+            raise ConnectionError(
+                f"could not download CIFAR-10 ({type(error).__name__}: {error}); with no internet, put "
+                f"cifar-10-batches-py (unpacked from cifar-10-python.tar.gz) under {Path(root).resolve()} "
+                f"and call again with download=False"
+            ) from error
+        if not isinstance(error, RuntimeError):
+            raise
+        raise ValueError(  # torchvision's MD5 check failed
             f"CIFAR-10 files in {folder.resolve()} failed torchvision's MD5 check (corrupted or partial "
             f"download); delete the folder and pass download=True"
         ) from error
@@ -331,6 +350,9 @@ def image_folder(
     from torchvision.transforms import v2
 
     check_int(image_size, "image_size")
+    _check_path(root, "root")
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be callable or None, got {transform!r}")
     path = Path(root)
     if not path.is_dir():
         raise FileNotFoundError(f"root must be an existing folder of class subfolders, got {str(path)!r}")

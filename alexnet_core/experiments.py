@@ -51,6 +51,9 @@ def compare(
         raise ValueError(f"builders must be a non-empty dict of label -> model-building function, got {builders!r}")
     config = config or TrainConfig()
     configs = dict(configs or {})
+    for name, value in (("config", config), *((f"configs[{k!r}]", v) for k, v in configs.items())):
+        if not isinstance(value, TrainConfig):
+            raise TypeError(f"{name} must be a TrainConfig, got {value!r} ({type(value).__name__})")
     unknown = sorted(set(configs) - set(builders))
     if unknown:
         raise ValueError(f"configs has labels {unknown} that are not in builders ({sorted(builders)})")
@@ -95,7 +98,10 @@ def lr_sweep(
     "Best" means the fastest to reach ``target`` training error (§3.1 chose each net's learning
     rate "to make training as fast as possible"). No test set is used: this is about optimisation.
     """
+    if not isinstance(learning_rates, Sequence) or isinstance(learning_rates, str):
+        raise TypeError(f"learning_rates must be a list of rates such as [0.01, 0.03], got {learning_rates!r}")
     rates = [check_positive_float(lr, "learning_rates[i]") for lr in learning_rates]
+    check_positive_float(target, "target")  # before training, not after
     if not rates:
         raise ValueError("learning_rates must list at least one rate, got none")
     config = config or TrainConfig()

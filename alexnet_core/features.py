@@ -12,7 +12,7 @@ from typing import Iterable
 import torch
 from torch import nn
 
-from ._checks import check_int, check_tensor
+from ._checks import check_finite, check_int, check_tensor
 
 __all__ = ["capture_activations", "extract_features", "nearest_neighbours"]
 
@@ -40,7 +40,9 @@ def capture_activations(model: nn.Module, x: torch.Tensor, layers: str | Iterabl
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_tensor(x, "x", ndim=4, floating=True)
-    names = [layers] if isinstance(layers, str) else list(layers)
+    names = [layers] if isinstance(layers, str) else list(layers) if isinstance(layers, Iterable) else [layers]
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(f"layers must be a layer name or a list of names such as ['conv1', 'fc7'], got {layers!r}")
     if not names:
         raise ValueError("layers must name at least one layer, got an empty list")
     captured: dict[str, torch.Tensor] = {}
@@ -68,6 +70,8 @@ def extract_features(model: nn.Module, x: torch.Tensor, layer: str = "relu7", *,
     """
     check_tensor(x, "x", ndim=4, floating=True)
     check_int(batch_size, "batch_size")
+    if len(x) == 0:
+        raise ValueError(f"x must hold at least one image, got shape {tuple(x.shape)}")
     chunks = [capture_activations(model, x[i : i + batch_size], layer)[layer] for i in range(0, len(x), batch_size)]
     return torch.cat(chunks).flatten(1)
 
@@ -81,6 +85,8 @@ def nearest_neighbours(features: torch.Tensor, queries: torch.Tensor, k: int = 5
     """
     check_tensor(features, "features", ndim=2, floating=True)
     check_tensor(queries, "queries", ndim=2, floating=True)
+    check_finite(features, "features")  # a NaN distance would be ranked silently, giving arbitrary neighbours
+    check_finite(queries, "queries")
     if features.shape[1] != queries.shape[1]:
         raise ValueError(
             f"queries must have the same feature size as features ({features.shape[1]}), got {queries.shape[1]}"

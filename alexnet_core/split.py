@@ -19,7 +19,7 @@ from typing import Any, Iterable, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_images
+from ._checks import check_images, check_int
 from .model import AlexNet, AlexNetConfig, _activation, _dropout
 from .lrn import LocalResponseNorm
 
@@ -173,7 +173,12 @@ def split_costs(connected: Iterable[str] = PAPER_CONNECTED, *, bytes_per_value: 
     ``PAPER_CONNECTED`` the parameters are the paper's 60,965,224; with every layer connected
     they are the ungrouped 62,378,344.
     """
-    chosen = tuple(connected) if not isinstance(connected, str) else (connected,)
+    bytes_per_value = check_int(bytes_per_value, "bytes_per_value")
+    if isinstance(connected, str):
+        connected = (connected,)
+    if not isinstance(connected, Iterable):
+        raise TypeError(f"connected must be layer names such as {PAPER_CONNECTED}, got {connected!r}")
+    chosen = tuple(connected)
     unknown = sorted(set(chosen) - set(SPLIT_LAYERS))
     if unknown:
         raise ValueError(f"connected must contain only {', '.join(SPLIT_LAYERS)}; got {', '.join(unknown)}")

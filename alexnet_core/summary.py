@@ -110,6 +110,7 @@ def layer_table(model: nn.Module, input_size: int | None = None, *, channels: in
             raise ValueError("input_size must be given for a model without config.input_size")
         input_size = config.input_size
     check_int(input_size, "input_size", minimum=1)
+    check_int(channels, "channels")
     names = getattr(model, "layer_names", {})
     rows: list[LayerRow] = []
     hooks = []

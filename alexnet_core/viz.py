@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.figure import Figure
 
-from ._checks import check_tensor
+from ._checks import check_images, check_tensor
 
 __all__ = [
     "figure_to_png",
@@ -47,7 +47,7 @@ def to_display_image(image: torch.Tensor, *, normalise: bool = False) -> torch.T
     ``normalise=True`` stretches the image's own range to [0, 1] (for filters and mean-subtracted
     images); otherwise values are clipped.
     """
-    check_tensor(image, "image", ndim=3)
+    check_images(image, "image", batched=False)  # float RGB: clamping 0-255 integers to [0, 1] would show white
     image = image.detach().float().cpu()
     if normalise:
         low, high = image.min(), image.max()

@@ -48,11 +48,6 @@ def crop_reference(x, params):
     return torch.stack(crops)
 
 
-def pca_of(x):
-    eigvals, eigvecs = fit_pca(x)
-    return eigvals, eigvecs
-
-
 # ---------------------------------------------------------------------------------------- crops
 
 

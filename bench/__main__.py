@@ -1,0 +1,73 @@
+"""Run every benchmark and print (and save) one table: python -m bench [--full] [--save].
+
+    python -m bench            # quick: under 5 minutes on a 2-core CPU
+    python -m bench --full     # bigger batches, more rounds (CUDA columns when a GPU is present)
+    python -m bench --save     # also write bench/results.md and bench/results.json
+
+Each section compares alexnet_core with what a user would pick instead, in one process, on the same
+inputs, interleaving the contenders and taking medians. The header names the date, hardware, load
+and library versions, because a timing means nothing without them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torchvision
+
+from . import augment, lrn, model
+
+HERE = Path(__file__).resolve().parent
+
+
+def header() -> str:
+    """Return a markdown header naming date, hardware, load and versions."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (GPU columns: not measured)"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n"
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores, torch threads {torch.get_num_threads()}; load average at start {load:.1f}\n"
+        f"- GPU: {gpu}\n"
+        f"- python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}"
+    )
+
+
+def main(argv: list[str]) -> int:
+    quick = "--full" not in argv
+    start = time.perf_counter()
+    sections = {}
+    results = {}
+    for name, module in (("LRN forward+backward vs torch.nn.LocalResponseNorm", lrn), ("Augmentation: crop + flip + PCA lighting", augment),
+                         ("Model training step and the two-tower split", model)):
+        rows = module.run(quick=quick)
+        results[name] = rows
+        sections[name] = module.markdown(rows)
+        print(f"## {name}\n\n{sections[name]}\n", flush=True)
+    elapsed = time.perf_counter() - start
+    text = "# alexnet_core benchmarks\n\n" + header() + f"\n- mode: {'quick' if quick else 'full'}; total {elapsed:.0f} s\n\n"
+    text += "\n\n".join(f"## {name}\n\n{table}" for name, table in sections.items()) + "\n"
+    print(header())
+    print(f"total {elapsed:.0f} s")
+    if "--save" in argv:
+        (HERE / "results.md").write_text(text)
+        (HERE / "results.json").write_text(json.dumps({"header": header(), "results": results}, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
