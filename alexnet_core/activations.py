@@ -15,15 +15,16 @@ inspected afterwards), :func:`speedup` (the Fig. 1 ratio read off two histories)
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterable
+from dataclasses import replace
+from typing import Callable, Iterable, Mapping
 
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_tensor
-from .train import History, epochs_to_reach
+from ._checks import check_choice, check_positive_float, check_tensor
+from .train import History, TrainConfig, epochs_to_reach, train
 
-__all__ = ["gain_init_", "RecordingBuilder", "speedup", "saturation", "derivative"]
+__all__ = ["gain_init_", "RecordingBuilder", "HistoryCache", "speedup", "saturation", "derivative"]
 
 
 @torch.no_grad()
@@ -68,6 +69,38 @@ class RecordingBuilder:
         model = self.build()
         self.models.append(model)
         return model
+
+
+class HistoryCache:
+    """Training histories by (activation, learning rate): runs already done are looked up, others trained.
+
+    ``build(activation)`` returns a fresh model; a missing run is trained like
+    ``experiments.lr_sweep`` trains it (global RNG seeded with ``config.seed`` right before
+    ``build``, then ``train`` with ``config`` at that learning rate, no test data), so a cached and a
+    freshly trained run of the same (activation, lr) agree. ``known`` is {activation: {lr: History}},
+    e.g. the histories of two ``lr_sweep`` calls. Interactive figures use it to redraw from runs
+    already done and train only what the reader asks for anew.
+    """
+
+    def __init__(self, build: Callable[[str], nn.Module], train_set, config: TrainConfig, *,
+                 known: Mapping[str, Mapping[float, History]] | None = None, device: torch.device | str | None = None) -> None:
+        if not callable(build):
+            raise TypeError(f"build must be a function activation -> model, got {type(build).__name__}")
+        if not isinstance(config, TrainConfig):
+            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
+        self.build, self.train_set, self.config, self.device = build, train_set, config, device
+        self.runs: dict[tuple[str, float], History] = {
+            (activation, float(lr)): history for activation, runs in (known or {}).items() for lr, history in runs.items()
+        }
+
+    def get(self, activation: str, lr: float) -> History:
+        """Return the History of ``activation`` trained at learning rate ``lr`` (training it if not known yet)."""
+        key = (check_choice(activation, "activation", ("relu", "tanh")), float(check_positive_float(lr, "lr")))
+        if key not in self.runs:
+            torch.manual_seed(self.config.seed)
+            model = self.build(activation)
+            self.runs[key] = train(model, self.train_set, None, replace(self.config, lr=float(lr)), device=self.device)
+        return self.runs[key]
 
 
 def speedup(relu: History, tanh: History, *, target: float = 0.25) -> float | None:

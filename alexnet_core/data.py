@@ -57,18 +57,21 @@ class OfflineShapes(Dataset):
     Ten object kinds (:data:`SHAPE_CLASSES`; the first ``num_classes`` are used): disc, square,
     triangle, ring, cross, horizontal / vertical / diagonal stripes, checkerboard and a pair of blobs.
     Each image draws a random position, size, rotation, object colour, a smooth coloured background
-    (a 4×4 colour grid upsampled bicubically), pixel noise, and with probability 0.2 a rectangle that
-    hides part of the object. Colour says nothing about the class, so a linear model on raw pixels
-    does poorly while a small CNN learns it (measured on 5000 training / 1000 test 32×32 images:
-    logistic regression ≈ 80% test error, nearest class mean ≈ 85%, a 4-layer CNN ≈ 5% after 15 epochs).
+    (low-frequency cosine waves around a random base colour), pixel noise, and with probability 0.15
+    a rectangle that hides part of the object. Colour says nothing about the class, so a linear model
+    on raw pixels does poorly while a small CNN learns it. Measured on 5000 training / 1000 test
+    32×32 images (seed 0, CPU): nearest class mean 89% test error, logistic regression 83-85%;
+    a plain 3-conv + 1-FC ReLU CNN (32-32-64 channels, Adam 1e-3, batch 128) reaches 25% training
+    error after 7 epochs and 11% test error after 25; with batch norm, 4% test error after 25.
 
     Every random number comes from ``seed`` and ``split`` ("train" and "test" use different derived
     seeds), so the same arguments give bit-identical images. An image depends only on its index,
     not on ``eager``: the eager and lazy paths give the same pixels.
 
     Sizes up to 64 are rendered at construction into ``images`` (N, 3, S, S); 10,000 images at
-    32×32 take about 0.5 s on 2 CPU cores. Larger sizes (e.g. 256, §2) are rendered per index on
-    access (``images`` is None): about 3 ms per 256×256 image, so 512 of them take under 2 s.
+    32×32 take about 1 s on one core of a quiet 2-core CPU. Larger sizes (e.g. 256, §2) are
+    rendered per index on access (``images`` is None): about 6 ms per 256×256 image, so 512 of
+    them take about 3 s. ``eager`` overrides the choice.
     """
 
     def __init__(
@@ -128,14 +131,14 @@ def _uniform(generator: torch.Generator, low: float, high: float, *shape: int) -
 def _draw_params(n: int, num_classes: int, g: torch.Generator) -> dict[str, torch.Tensor]:
     """Return every per-image random parameter, drawn for all n images at once."""
     label = (torch.arange(n) % num_classes)[torch.randperm(n, generator=g)]  # balanced to ±1
-    scale = _uniform(g, 0.35, 0.6, n)  # object radius, in units of half the image side
+    scale = _uniform(g, 0.4, 0.65, n)  # object radius, in units of half the image side
     centre = _uniform(g, -1, 1, n, 2) * (1.0 - 0.8 * scale).unsqueeze(1)
     object_colour = torch.rand(n, 3, generator=g)
     background = torch.rand(n, 3, generator=g)
-    # Keep the object at least 0.4 (RGB distance) away from the mean background colour.
+    # Keep the object at least 0.5 (RGB distance) away from the mean background colour.
     offset = object_colour - background
     distance = offset.norm(dim=1, keepdim=True).clamp_min(1e-6)
-    object_colour = torch.where(distance < 0.4, background + offset / distance * 0.4, object_colour)
+    object_colour = torch.where(distance < 0.5, background + offset / distance * 0.5, object_colour)
     stripe_angle = torch.tensor([_TEXTURE_ANGLES.get(int(k), 0.0) for k in range(10)])[label]
     flip = torch.randint(0, 2, (n,), generator=g) * 2 - 1  # diagonal stripes go either way
     stripe_angle = torch.where(label == 7, stripe_angle * flip, stripe_angle)
@@ -151,9 +154,9 @@ def _draw_params(n: int, num_classes: int, g: torch.Generator) -> dict[str, torc
         "object_colour": object_colour.clamp(0, 1),
         "background": background,
         "background_waves": torch.randn(n, 3, _BACKGROUND_WAVES, _BACKGROUND_WAVES, generator=g),
-        "background_amplitude": _uniform(g, 0.1, 0.3, n),
-        "noise_std": _uniform(g, 0.02, 0.08, n),
-        "occluded": torch.rand(n, generator=g) < 0.2,
+        "background_amplitude": _uniform(g, 0.05, 0.2, n),
+        "noise_std": _uniform(g, 0.02, 0.06, n),
+        "occluded": torch.rand(n, generator=g) < 0.15,
         "occluder_direction": _uniform(g, 0, 2 * math.pi, n),
         "occluder_distance": _uniform(g, 0.9, 1.4, n),
         "occluder_half_size": _uniform(g, 0.15, 0.3, n, 2),
@@ -284,16 +287,48 @@ def make_loaders(
     return train, test
 
 
-def _check_path(value: object, name: str) -> None:
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a folder path (str or os.PathLike), got {value!r} ({type(value).__name__})")
-
-
 def _to_float_tensor(image) -> torch.Tensor:
     """Return a PIL image as a float32 (3, H, W) tensor in [0, 1] (like ToTensor)."""
     from torchvision.transforms.v2 import functional as TF
 
     return TF.to_dtype(TF.pil_to_tensor(image.convert("RGB")), torch.float32, scale=True)
+
+
+def _describe(value: object) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _check_folder_arguments(root: object, transform: object) -> Path:
+    """Return ``root`` as a Path after checking it is a path and ``transform`` is callable or None."""
+    if isinstance(root, bool) or not isinstance(root, (str, os.PathLike)):
+        raise TypeError(f"root must be a folder path (str or os.PathLike), got {_describe(root)}")
+    if transform is not None and not callable(transform):
+        raise TypeError(f"transform must be callable or None, got {_describe(transform)}")
+    return Path(root)
+
+
+def _check_bool(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+    return value
+
+
+def _download_cifar10(root: Path) -> None:
+    """Download and unpack CIFAR-10 into ``root``; raise ConnectionError saying what to do offline."""
+    from torchvision.datasets import CIFAR10
+    from torchvision.datasets.utils import download_and_extract_archive
+
+    archive = root / CIFAR10.filename
+    archive_was_there = archive.exists()
+    try:
+        download_and_extract_archive(CIFAR10.url, str(root), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
+    except (OSError, RuntimeError, ValueError) as error:  # no network, blocked, or a bad download
+        if not archive_was_there:
+            archive.unlink(missing_ok=True)  # leave nothing half-written behind
+        raise ConnectionError(
+            f"could not download CIFAR-10 ({type(error).__name__}: {error}); with no internet, put "
+            f"cifar-10-batches-py (unpacked from {CIFAR10.url}) under {root.resolve()}"
+        ) from error
 
 
 def cifar10(
@@ -302,37 +337,30 @@ def cifar10(
 ) -> CIFAR10:  # fmt: skip
     """Return torchvision's CIFAR-10 dataset (Fig. 1, §3.1); images are float (3, 32, 32) in [0, 1] by default.
 
-    Nothing is downloaded unless ``download=True``. ``transform`` replaces the default
-    PIL → float tensor conversion.
+    Nothing is downloaded unless ``download=True`` (about 170 MB, into ``root``). ``transform``
+    replaces the default PIL → float tensor conversion. Raises FileNotFoundError when the files are
+    missing and ``download`` is False, ConnectionError when the download fails, and ValueError when
+    the files fail torchvision's MD5 check.
     """
     from torchvision.datasets import CIFAR10
 
-    _check_path(root, "root")
-    for value, name in ((train, "train"), (download, "download")):
-        if not isinstance(value, bool):
-            raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
-    if transform is not None and not callable(transform):
-        raise TypeError(f"transform must be callable or None, got {transform!r}")
-    folder = Path(root) / CIFAR10.base_folder
+    path = _check_folder_arguments(root, transform)
+    _check_bool(train, "train")
+    _check_bool(download, "download")
+    folder = path / CIFAR10.base_folder
     needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
     missing = [name for name in needed if not (folder / name).is_file()]
-    if missing and not download:
+    if missing and download:
+        _download_cifar10(path)
+    elif missing:
         raise FileNotFoundError(
             f"CIFAR-10 not found: looked in {folder.resolve()} and did not find {', '.join(missing)}; "
-            f"pass download=True (needs internet) or put cifar-10-batches-py in {Path(root).resolve()}"
+            f"pass download=True (needs internet) or put cifar-10-batches-py in {path.resolve()}"
         )
     try:
-        return CIFAR10(root, train=train, download=download, transform=transform or _to_float_tensor)
-    except (OSError, RuntimeError) as error:
-        if missing:  # the download failed: no internet (URLError is an OSError), a blocked socket, a bad file
-            raise ConnectionError(
-                f"could not download CIFAR-10 ({type(error).__name__}: {error}); with no internet, put "
-                f"cifar-10-batches-py (unpacked from cifar-10-python.tar.gz) under {Path(root).resolve()} "
-                f"and call again with download=False"
-            ) from error
-        if not isinstance(error, RuntimeError):
-            raise
-        raise ValueError(  # torchvision's MD5 check failed
+        return CIFAR10(str(path), train=train, download=False, transform=transform or _to_float_tensor)
+    except RuntimeError as error:  # torchvision's MD5 check failed
+        raise ValueError(
             f"CIFAR-10 files in {folder.resolve()} failed torchvision's MD5 check (corrupted or partial "
             f"download); delete the folder and pass download=True"
         ) from error
@@ -349,11 +377,8 @@ def image_folder(
     from torchvision.datasets import ImageFolder
     from torchvision.transforms import v2
 
+    path = _check_folder_arguments(root, transform)
     check_int(image_size, "image_size")
-    _check_path(root, "root")
-    if transform is not None and not callable(transform):
-        raise TypeError(f"transform must be callable or None, got {transform!r}")
-    path = Path(root)
     if not path.is_dir():
         raise FileNotFoundError(f"root must be an existing folder of class subfolders, got {str(path)!r}")
     if not any(child.is_dir() for child in path.iterdir()):

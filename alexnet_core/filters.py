@@ -11,7 +11,8 @@ share of the kernel's norm that is not grey:
 0 means a colour-agnostic kernel (it responds to brightness only); 1 means a kernel whose three
 channels cancel at every pixel (it responds to colour only). A kernel of independent random weights
 scores sqrt(2/3) ≈ 0.82 on average, because two of the three directions of RGB space are not grey.
-:func:`tower_difference` compares the two towers' scores with a permutation test.
+:func:`tower_difference` compares the two towers' scores with a permutation test, and
+:func:`grey_share` measures how much of a data set's edge signal a colour-agnostic kernel can see.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import torch
 
 from ._checks import check_int, check_tensor
 
-__all__ = ["colourfulness", "tower_difference", "RANDOM_COLOURFULNESS"]
+__all__ = ["colourfulness", "tower_difference", "grey_share", "RANDOM_COLOURFULNESS"]
 
 RANDOM_COLOURFULNESS = (2 / 3) ** 0.5  # the score of isotropic random kernels, in expectation of its square
 
@@ -60,3 +61,24 @@ def tower_difference(scores: torch.Tensor, *, permutations: int = 10_000, seed: 
     differences = shuffled[:, :half].mean(dim=1) - shuffled[:, half:].mean(dim=1)
     extreme = int((differences.abs() >= abs(observed) - 1e-12).sum())
     return observed, (extreme + 1) / (permutations + 1)
+
+
+def grey_share(images: torch.Tensor) -> float:
+    """Return the share of the variance of horizontal pixel differences (N, 3, H, W) that lies along grey.
+
+    A first-layer edge detector sees differences between neighbouring pixels. Projected on the grey
+    axis (1, 1, 1)/sqrt(3), they are what a colour-agnostic kernel responds to; the rest (two
+    directions) is what only a colour-specific kernel sees. Natural photographs put most of it on
+    grey; colours drawn uniformly at random give 1/3.
+    """
+    check_tensor(images, "images", ndim=4, floating=True)
+    if images.shape[1] != 3 or images.shape[-1] < 2:
+        raise ValueError(f"images must have shape (N, 3, H, W) with W >= 2, got {tuple(images.shape)}")
+    steps = (images[..., 1:] - images[..., :-1]).movedim(1, -1).reshape(-1, 3).double()  # (pixels, 3)
+    steps = steps - steps.mean(dim=0)
+    covariance = steps.T @ steps  # (3, 3), unnormalised: only ratios matter
+    grey = torch.full((3,), 3 ** -0.5, dtype=torch.float64)
+    total = covariance.trace()
+    if total == 0:
+        raise ValueError("images must vary from pixel to pixel (every horizontal difference is 0)")
+    return float(grey @ covariance @ grey / total)

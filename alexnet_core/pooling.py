@@ -69,8 +69,9 @@ def window_counts(size: int, kernel: int, stride: int, *, ceil_mode: bool = Fals
     0 means the pixel never reaches the pooled map; with z = 3, s = 2 the shared rows and columns
     count 2 and the pixels where they cross count 4.
     """
+    windows = pool_windows(size, kernel, stride, ceil_mode=ceil_mode)  # validates the arguments first
     along = torch.zeros(size, dtype=torch.int64)
-    for start, stop in pool_windows(size, kernel, stride, ceil_mode=ceil_mode):
+    for start, stop in windows:
         along[start:stop] += 1
     return along[:, None] * along[None, :]  # (size, size): windows are products of row and column ranges
 

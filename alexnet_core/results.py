@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ._checks import check_int, check_tensor
+from ._checks import check_finite, check_int, check_tensor
 
 __all__ = [
     "ResultRow",
@@ -138,6 +138,7 @@ FALL_2009 = ResultTable(
 
 def _check_scores(logits: object, labels: object) -> tuple[torch.Tensor, torch.Tensor]:
     check_tensor(logits, "logits", ndim=2, floating=True)
+    check_finite(logits, "logits")  # a NaN score would otherwise rank the true label first
     check_tensor(labels, "labels", ndim=1)
     if labels.dtype.is_floating_point or labels.dtype == torch.bool:
         raise TypeError(f"labels must be an integer tensor of class indices, got dtype {labels.dtype}")

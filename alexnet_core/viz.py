@@ -406,12 +406,305 @@ def pooling_demo(feature_map: torch.Tensor, kernel: int = 3, stride: int = 2, *,
     for colour, (r, c) in zip(_WINDOW_COLOURS, cells):
         _outline(left, windows[r], windows[c], colour, 0.08)
         _outline(right, (r, r + 1), (c, c + 1), colour, 0.04)
-    left.set_title(f"input {height}×{width}: windows z = {kernel}, s = {stride}\n"
-                   f"(neighbours share {window_overlap(kernel, stride)} row/column)", fontsize=9)
+    relation = (f"neighbours share {window_overlap(kernel, stride)} row/column" if kernel >= stride
+                else f"{stride - kernel} row/column skipped between windows")
+    left.set_title(f"input {height}×{width}: windows z = {kernel}, s = {stride}\n({relation})", fontsize=9)
     right.set_title(f"max-pooled: {out}×{out}", fontsize=9)
     for ax in (left, right):
         ax.set_xticks([])
         ax.set_yticks([])
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+# ---------------------------------------------------------------------------------------------
+# Local response normalization (§3.3) and dropout (§4.2): the chapters' interactive figures
+
+__all__ += ["lrn_response_figure", "dropout_figure", "fit_curves"]
+
+
+def lrn_response_figure(
+    activations: torch.Tensor,
+    *,
+    channel: int = 0,
+    size: int = 5,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 2.0,
+    convention: str = "paper",
+    title: str | None = None,
+) -> Figure:
+    """Return four panels showing what LRN (§3.3) does to one image's ReLU maps (C, H, W).
+
+    1. the map of ``channel`` going into LRN; 2. its competition factor (1 + (c/k)·Σa²)^−β, where
+    1 means the neighbours cost nothing; 3. a histogram of that factor over every active unit of
+    every map; 4. a lone unit's output a·(k + c·a²)^−β against its input a over the observed range,
+    next to the straight line k^−β·a it would follow without competition.
+    """
+    from .lrn_effect import lrn_competition, lrn_peak
+
+    check_tensor(activations, "activations", ndim=3, floating=True)
+    if not 0 <= channel < activations.shape[0]:
+        raise ValueError(f"channel must be in [0, {activations.shape[0] - 1}], got {channel}")
+    a = activations.detach().float().cpu()
+    competition = lrn_competition(a[None], size, alpha, beta, k, convention=convention)[0]  # (C, H, W)
+    positive = a > 0
+    active = competition[positive]
+    coefficient = alpha if convention == "paper" else alpha / size
+    figure, axes = plt.subplots(1, 4, figsize=(10.5, 2.7), gridspec_kw={"width_ratios": [1, 1, 1.25, 1.25]})
+    axes[0].imshow(a[channel].numpy(), cmap="viridis")
+    axes[0].set_title(f"input a, map #{channel}\n(max {float(a[channel].max()):.3g})", fontsize=9)
+    axes[1].imshow(competition[channel].numpy(), cmap="magma", vmin=0, vmax=1)
+    axes[1].set_title(f"competition factor, map #{channel}\n(black 0 … white 1 = none)", fontsize=9)
+    for ax in axes[:2]:
+        ax.set_axis_off()
+    share = float((active < 0.9).float().mean()) if active.numel() else 0.0
+    median = float(active.median()) if active.numel() else 1.0
+    weights = torch.full_like(active, 1.0 / max(active.numel(), 1))
+    axes[2].hist(active.numpy(), bins=40, range=(0, 1), weights=weights.numpy(), color="#4C72B0")
+    axes[2].set_title(f"all active units: median {median:.3f}\n{share:.1%} lose > 10% to neighbours", fontsize=9)
+    axes[2].set_xlabel("competition factor (1 = none)", fontsize=8)
+    axes[2].set_ylabel("share of units", fontsize=8)
+    top = max(float(a.max()), 1e-6) * 1.1
+    x = torch.linspace(0, top, 300, dtype=torch.float64)
+    axes[3].plot(x.numpy(), (x * k**-beta).numpy(), "--", color="grey", label=f"no competition: {k**-beta:.3f}·a")
+    axes[3].plot(x.numpy(), (x * (k + coefficient * x * x) ** -beta).numpy(), color="crimson", label="alone: a·(k + c·a²)^−β")
+    peak = lrn_peak(alpha, beta, k, size=size, convention=convention)
+    if peak < top:
+        axes[3].axvline(peak, color="crimson", linestyle=":", linewidth=1, label=f"peak at a = {peak:.3g}")
+    axes[3].set_xlabel("input a (up to the largest in the image)", fontsize=8)
+    axes[3].set_title("output b of a unit whose\nneighbours are silent", fontsize=9)
+    axes[3].legend(fontsize=7, loc="upper left")
+    for ax in axes[2:]:
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    figure.suptitle(title or f"k = {k:g}, n = {size}, α = {alpha:g} ({convention} convention), β = {beta:g}", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def dropout_figure(activations: torch.Tensor, p: float = 0.5, *, mode: str = "inverted", seed: int = 0, samples: int = 2000) -> Figure:
+    """Return a three-row picture of dropout (§4.2) on a layer of units (U,).
+
+    Row 1: the activations; row 2: one training pass (a mask drawn from ``seed``; dropped units
+    marked ×, kept units scaled as ``mode`` says); row 3: the test-time outputs. Dots on rows 2 and 3
+    are the mean training output over ``samples`` masks, which lands on the test-time output.
+    """
+    from .dropout_masks import apply_dropout, inference_output, sample_keep_mask
+
+    check_tensor(activations, "activations", ndim=1, floating=True)
+    generator = torch.Generator().manual_seed(seed)
+    h = activations.detach().cpu()
+    keep = sample_keep_mask(h.shape, p, generator=generator)
+    one_pass = apply_dropout(h, keep, p, mode=mode)
+    mean = apply_dropout(h.expand(samples, -1), sample_keep_mask((samples, h.shape[0]), p, generator=generator), p, mode=mode).mean(0)
+    test = inference_output(h, p, mode=mode)
+    units = torch.arange(h.shape[0]).numpy()
+    figure, axes = plt.subplots(3, 1, figsize=(8, 4.6), sharex=True, sharey=True)
+    axes[0].bar(units, h.numpy(), color="grey")
+    axes[0].set_title("activations h of one layer (after ReLU)", fontsize=9, loc="left")
+    axes[1].bar(units, one_pass.numpy(), color="#4C72B0")
+    dropped = (~keep).nonzero().squeeze(1).numpy()
+    axes[1].plot(dropped, [0] * len(dropped), "x", color="crimson", markersize=6, label="dropped")
+    train_scale = 1 / (1 - p) if mode == "inverted" else 1.0
+    axes[1].set_title(f"training, one mask: {len(dropped)} of {h.shape[0]} dropped, kept units ×{train_scale:.3g}", fontsize=9, loc="left")
+    test_scale = 1.0 if mode == "inverted" else 1 - p
+    axes[2].bar(units, test.numpy(), color="#55A868")
+    axes[2].set_title(f"test: every unit, ×{test_scale:.3g}", fontsize=9, loc="left")
+    for ax in axes[1:]:
+        ax.plot(units, mean.numpy(), ".", color="black", markersize=4, label=f"mean training output over {samples} masks")
+    axes[1].legend(fontsize=7, loc="upper right")
+    axes[2].set_xlabel("unit", fontsize=8)
+    for ax in axes:
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3, axis="y")
+    figure.suptitle(f"{mode} dropout, p = {p:g}", fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def fit_curves(records: Mapping[str, object], *, metric: str = "error", title: str | None = None) -> Figure:
+    """Return training (solid, dropout off) and test (dashed) curves per run: the generalisation gap.
+
+    ``records`` maps a label to an :class:`~alexnet_core.overfitting.FitRecord`; ``metric`` is
+    ``"error"`` or ``"loss"``.
+    """
+    if metric not in ("error", "loss"):
+        raise ValueError(f"metric must be 'error' or 'loss', got {metric!r}")
+    if not records:
+        raise ValueError("records must map at least one label to a FitRecord, got none")
+    figure, ax = plt.subplots(figsize=(6, 3.4))
+    for index, (label, record) in enumerate(records.items()):
+        data = record.as_dict()
+        colour = f"C{index}"
+        ax.plot(data["epoch"], data[f"clean_train_{metric}"], "-", color=colour, label=f"{label}: training set")
+        ax.plot(data["epoch"], data[f"test_{metric}"], "--", color=colour, label=f"{label}: test set")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{metric} (dropout off)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+# --- Data augmentation and the two-GPU split (chapters "Data augmentation" and "The GPU split") ---
+
+__all__ += ["crop_window_figure", "lighting_figure", "split_costs_figure"]
+
+
+def crop_window_figure(image: torch.Tensor, top: int, left: int, crop_size: int = 224, *, flip: bool = False) -> Figure:
+    """Return the (3, H, W) ``image`` with one §4.1 crop window outlined, next to the crop (mirrored if ``flip``)."""
+    from .augment import CropFlipParams, crop_flip
+
+    check_tensor(image, "image", ndim=3)
+    params = CropFlipParams(torch.tensor([top]), torch.tensor([left]), torch.tensor([bool(flip)]), crop_size)
+    patch = crop_flip(image[None], params)[0]  # validates the window: (3, crop, crop)
+    height, width = image.shape[-2:]
+    figure, (whole, crop) = plt.subplots(1, 2, figsize=(4.6, 2.5), gridspec_kw={"width_ratios": [width, crop_size]})
+    whole.imshow(to_display_image(image).numpy())
+    whole.add_patch(plt.Rectangle((left - 0.5, top - 0.5), crop_size, crop_size, fill=False, color="yellow", lw=2))
+    whole.set_title(f"{height}×{width} image, window at (top {top}, left {left})", fontsize=8)
+    crop.imshow(to_display_image(patch).numpy())
+    crop.set_title(f"{crop_size}×{crop_size} patch{', mirrored' if flip else ''}", fontsize=8)
+    for ax in (whole, crop):
+        ax.set_axis_off()
+    figure.tight_layout(pad=0.3)
+    return figure
+
+
+def lighting_figure(
+    image: torch.Tensor, shift: torch.Tensor, *, title: str | None = None, gain: float = 10.0, show_original: bool = True
+) -> Figure:
+    """Return panels for fancy-PCA lighting (§4.1): the (3, H, W) ``image`` (unless ``show_original`` is
+    False), ``image + shift`` (one RGB ``shift`` (3,) for every pixel, clipped to [0, 1] for display) and
+    the shift itself as a colour swatch, ``0.5 + gain · shift``, with its values in 0–255 units."""
+    check_tensor(image, "image", ndim=3)
+    check_tensor(shift, "shift", ndim=1)
+    if shift.shape != (3,) or image.shape[0] != 3:
+        raise ValueError(f"image must be (3, H, W) and shift (3,), got {tuple(image.shape)} and {tuple(shift.shape)}")
+    shift = shift.detach().float().cpu()
+    swatch = (0.5 + gain * shift).view(3, 1, 1).expand(3, 8, 8)
+    rgb = ", ".join(f"{255 * value:+.1f}" for value in shift.tolist())
+    panels = [(image, "original")] if show_original else []
+    panels += [(image.detach().cpu() + shift.view(3, 1, 1), "image + shift"), (swatch, f"0.5 + {gain:g} × shift\n({rgb})/255")]
+    ratios = [1] * (len(panels) - 1) + [0.6]
+    figure, axes = plt.subplots(1, len(panels), figsize=(2.2 * sum(ratios) + 0.4, 2.4), gridspec_kw={"width_ratios": ratios})
+    for ax, (picture, label) in zip(axes, panels):
+        ax.imshow(to_display_image(picture).numpy())
+        ax.set_title(label, fontsize=8)
+        ax.set_axis_off()
+    if title:
+        figure.suptitle(title, fontsize=9)
+    figure.tight_layout(pad=0.3)
+    return figure
+
+
+def _draw_towers(ax, connected: Sequence[str]) -> None:
+    """Draw the two GPU towers of Fig. 2 on ``ax`` with red arrows into the ``connected`` layers."""
+    layers = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"]
+    widths = [48, 128, 192, 192, 128, 2048, 2048, 500]
+    for column, (name, width) in enumerate(zip(layers, widths)):
+        for tower, y in enumerate((1.6, 0.2)):
+            ax.add_patch(plt.Rectangle((column * 1.2, y), 0.8, 0.9, color=("#4C72B0", "#DD8452")[tower], alpha=0.85))
+            ax.text(column * 1.2 + 0.4, y + 0.45, f"{name}\n{width}", ha="center", va="center", fontsize=7, color="white")
+            if column:
+                ax.annotate("", xy=(column * 1.2, y + 0.45), xytext=(column * 1.2 - 0.4, y + 0.45), arrowprops=dict(arrowstyle="->", lw=1))
+        if name in connected and column:
+            left, right = (column - 1) * 1.2 + 0.8, column * 1.2
+            for source, target in ((2.05, 0.65), (0.65, 2.05)):
+                ax.annotate("", xy=(right, target), xytext=(left, source), arrowprops=dict(arrowstyle="->", color="crimson", lw=1.2))
+    ax.text(-0.1, 2.6, "GPU 1", fontsize=9, color="#4C72B0")
+    ax.text(-0.1, -0.25, "GPU 2", fontsize=9, color="#DD8452")
+    ax.set_xlim(-0.3, len(layers) * 1.2)
+    ax.set_ylim(-0.4, 2.8)
+    ax.set_axis_off()
+
+
+def split_costs_figure(connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8"), *, title: str | None = None) -> Figure:
+    """Return what a choice of communicating layers costs (§3.2): the two towers with red arrows into the
+    ``connected`` layers, the bytes crossing per image layer by layer, and the parameters next to the
+    paper's choice, on axes fixed for every choice so that frames can be compared."""
+    from .split import PAPER_CONNECTED, SPLIT_LAYERS, split_costs
+
+    costs = split_costs(connected)  # validates the layer names
+    everything, paper, nothing = split_costs(SPLIT_LAYERS), split_costs(PAPER_CONNECTED), split_costs(())
+    figure = plt.figure(figsize=(9, 5.4))
+    grid = figure.add_gridspec(2, 2, height_ratios=[1.1, 1], width_ratios=[1.5, 1])
+    _draw_towers(figure.add_subplot(grid[0, :]), costs.connected)
+    traffic = figure.add_subplot(grid[1, 0])
+    names = list(everything.bytes_by_layer)
+    values = [costs.bytes_by_layer.get(name, 0) / 1e3 for name in names]
+    traffic.bar(names, values, color=["crimson" if v else "#C8C8C8" for v in values])
+    traffic.set_ylim(0, max(everything.bytes_by_layer.values()) / 1e3 * 1.15)
+    traffic.set_ylabel("kB crossing per image")
+    traffic.set_title(f"forward traffic: {costs.bytes_per_image / 1e3:,.1f} kB per image "
+                      f"(paper {paper.bytes_per_image / 1e3:,.1f})", fontsize=9)
+    traffic.tick_params(axis="x", labelsize=7, rotation=30)
+    traffic.grid(axis="y", alpha=0.3)
+    counts = figure.add_subplot(grid[1, 1])
+    labels, numbers = ["no layer", "paper", "this choice", "every layer"], [nothing, paper, costs, everything]
+    counts.barh(labels, [c.parameters / 1e6 for c in numbers], color=["#A0A0A0", "#4C72B0", "crimson", "#A0A0A0"])
+    for place, c in enumerate(numbers):
+        counts.text(c.parameters / 1e6 - 0.2, place, f"{c.parameters:,}", va="center", ha="right", fontsize=7, color="white")
+    counts.set_xlim(0, everything.parameters / 1e6 * 1.02)
+    counts.invert_yaxis()
+    counts.set_xlabel("parameters (millions)")
+    counts.set_title(f"parameters: {costs.parameters - paper.parameters:+,} vs paper", fontsize=9)
+    figure.suptitle(title or "layers reading both GPUs: " + (", ".join(costs.connected) or "none"), fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+# ---------------------------------------------------------------- runs of several settings × seeds (§3.4 ablation)
+
+__all__ += ["grouped_curves"]
+
+
+def grouped_curves(
+    histories: Mapping[str, object],
+    groups: Sequence[str],
+    *,
+    metrics: Sequence[str] = ("train_error", "test_error"),
+    ylabels: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Return one panel per metric with a line per run: one colour per group, one line style per run within it.
+
+    A run belongs to the first entry of ``groups`` that its label contains (e.g. groups
+    ``["3×3", "2×2"]`` and labels ``"3×3, seed 0"``, ``"3×3, seed 1"`` …), so repeated seeds of one
+    setting share a colour and the spread between them is visible next to the difference between settings.
+    ``histories`` maps a label to a :class:`~alexnet_core.train.History` (or a dict of lists).
+    """
+    if not histories:
+        raise ValueError("histories must map at least one label to a history, got none")
+    if not groups or not metrics:
+        raise ValueError(f"groups and metrics must each list at least one entry, got {list(groups)} and {list(metrics)}")
+    if ylabels is not None and len(ylabels) != len(metrics):
+        raise ValueError(f"ylabels must have one entry per metric ({len(metrics)}), got {len(ylabels)}")
+    styles = ("-", "--", ":", "-.")
+    figure, axes = plt.subplots(1, len(metrics), figsize=(4.6 * len(metrics), 3.4), squeeze=False)
+    seen: dict[str, int] = {}
+    for label, history in histories.items():
+        group = next((g for g in groups if g in label), None)
+        if group is None:
+            raise ValueError(f"every label must contain one of groups {list(groups)}, got {label!r}")
+        within = seen[group] = seen.get(group, -1) + 1
+        record = history if isinstance(history, Mapping) else history.as_dict()
+        for ax, metric in zip(axes[0], metrics):
+            if metric not in record:
+                raise ValueError(f"metrics must be among {', '.join(sorted(record))}, got {metric!r}")
+            values = record[metric]
+            ax.plot(record.get("epoch", list(range(1, len(values) + 1))), values, styles[within % len(styles)],
+                    color=f"C{list(groups).index(group)}", marker="o", markersize=3, label=label)
+    for index, (ax, metric) in enumerate(zip(axes[0], metrics)):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(ylabels[index] if ylabels else metric.replace("_", " "))
+        ax.grid(alpha=0.3)
+    axes[0, -1].legend(fontsize=7)
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()

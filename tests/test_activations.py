@@ -96,3 +96,20 @@ def test_saturation_uses_paper_names_on_fig1_net():
     assert list(fractions) == ["tanh1", "tanh2", "tanh3"]
     assert all(0.0 <= value <= 1.0 for value in fractions.values())
     assert model.training  # mode restored
+
+
+def test_history_cache_reuses_known_runs_and_trains_others_like_lr_sweep():
+    train_set, _ = anc.quick_data(64, 8)
+    config = anc.TrainConfig(epochs=1, batch_size=32, weight_decay=0.0, schedule="constant", progress=False)
+    build = lambda activation: activations.gain_init_(anc.fig1_net(activation), activation)  # noqa: E731
+    _, swept = anc.lr_sweep(lambda: build("tanh"), [0.01], train_set, config, device="cpu")
+    known = history([0.5])
+    cache = activations.HistoryCache(build, train_set, config, known={"relu": {0.01: known}}, device="cpu")
+    assert cache.get("relu", 0.01) is known
+    fresh = cache.get("tanh", 0.01)
+    assert fresh.train_error == swept[0.01].train_error and fresh.train_loss == swept[0.01].train_loss
+    assert cache.get("tanh", 0.01) is fresh  # trained once
+    with pytest.raises(ValueError, match="activation"):
+        cache.get("sigmoid", 0.01)
+    with pytest.raises(TypeError, match="config"):
+        activations.HistoryCache(build, train_set, {"epochs": 1})

@@ -234,6 +234,35 @@ def test_cifar10_corrupted_files_raise_a_clear_error(tmp_path):
         cifar10(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        ((5,), {}, TypeError, r"root must be a folder path \(str or os\.PathLike\), got 5 \(int\)"),
+        (("data",), {"train": 1}, TypeError, r"train must be True or False, got 1 \(int\)"),
+        (("data",), {"download": "no"}, TypeError, r"download must be True or False, got 'no' \(str\)"),
+        (("data",), {"transform": "to_tensor"}, TypeError, r"transform must be callable or None, got 'to_tensor'"),
+    ],
+)
+def test_cifar10_rejects_bad_arguments(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        cifar10(*args, **kwargs)
+
+
+def test_cifar10_failed_download_says_what_to_do_offline_and_leaves_nothing_behind(tmp_path, monkeypatch):
+    import urllib.error
+
+    def fail(url, download_root, filename, md5):
+        (tmp_path / filename).write_bytes(b"partial")  # what an interrupted download leaves
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr("torchvision.datasets.utils.download_and_extract_archive", fail)
+    with pytest.raises(ConnectionError, match=r"could not download CIFAR-10 \(URLError.*put cifar-10-batches-py"):
+        cifar10(tmp_path, download=True)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileNotFoundError, match="CIFAR-10 not found"):
+        cifar10(tmp_path)
+
+
 # ---------------------------------------------------------------- image folders
 
 
@@ -267,6 +296,10 @@ def test_image_folder_errors(tmp_path):
         image_folder(tmp_path)
     with pytest.raises(ValueError, match="image_size must be a positive int, got 0"):
         image_folder(tmp_path, image_size=0)
+    with pytest.raises(TypeError, match=r"root must be a folder path \(str or os\.PathLike\), got 5 \(int\)"):
+        image_folder(5)
+    with pytest.raises(TypeError, match="transform must be callable or None, got 3"):
+        image_folder(tmp_path, transform=3)
 
 
 # ---------------------------------------------------------------- sample photos

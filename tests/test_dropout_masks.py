@@ -74,3 +74,14 @@ def test_inference_output_does_not_alias_input():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+@pytest.mark.parametrize("mode", ["inverted", "paper"])
+def test_dropout_figure_draws_three_rows(mode):
+    import matplotlib.pyplot as plt
+
+    from alexnet_core.viz import dropout_figure
+
+    figure = dropout_figure(torch.rand(16), 0.25, mode=mode, seed=1, samples=100)
+    assert len(figure.axes) == 3 and mode in figure._suptitle.get_text()
+    plt.close(figure)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from alexnet_core.filters import RANDOM_COLOURFULNESS, colourfulness, tower_difference
+from alexnet_core.filters import RANDOM_COLOURFULNESS, colourfulness, grey_share, tower_difference
 
 
 def _loop_colourfulness(kernel):
@@ -57,3 +57,17 @@ def test_bad_input():
         tower_difference(torch.rand(5))
     with pytest.raises(ValueError, match="permutations"):
         tower_difference(torch.rand(6), permutations=0)
+
+
+def test_grey_share_of_grey_random_colour_and_colour_only_images():
+    generator = torch.Generator().manual_seed(0)
+    grey_images = torch.rand(4, 1, 8, 8, generator=generator).expand(4, 3, 8, 8)
+    random_colour = torch.rand(64, 3, 8, 8, generator=generator)
+    colour_only = grey_images * torch.tensor([1.0, -1.0, 0.0]).view(1, 3, 1, 1)  # red minus green
+    assert grey_share(grey_images) == pytest.approx(1.0)
+    assert grey_share(random_colour) == pytest.approx(1 / 3, abs=0.02)
+    assert grey_share(colour_only) == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\) with W >= 2"):
+        grey_share(torch.rand(1, 3, 4, 1))
+    with pytest.raises(ValueError, match="must vary"):
+        grey_share(torch.ones(1, 3, 4, 4))

@@ -111,3 +111,16 @@ def test_scaled_alpha_competes_on_small_inputs_as_paper_alpha_on_large():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_lrn_response_figure_draws_four_panels_and_checks_channel():
+    import matplotlib.pyplot as plt
+
+    from alexnet_core.viz import lrn_response_figure
+
+    x = activations((6, 10, 10), seed=5).float()
+    figure = lrn_response_figure(x, channel=2, alpha=1e-3, convention="pytorch")
+    assert len(figure.axes) == 4 and "pytorch" in figure._suptitle.get_text()
+    plt.close(figure)
+    with pytest.raises(ValueError, match=r"channel must be in \[0, 5\], got 6"):
+        lrn_response_figure(x, channel=6)

@@ -75,8 +75,10 @@ def test_bad_arguments_are_named():
         pooling.pool_output_size(8, 3, 2, padding=2)
     with pytest.raises(TypeError, match="ceil_mode"):
         pooling.pool_output_size(8, 3, 2, ceil_mode=1)
-    with pytest.raises(TypeError, match="size"):
-        pooling.window_counts(7.0, 3, 2)
+    with pytest.raises(TypeError, match="size must be an int, got 2.5"):
+        pooling.window_counts(2.5, 3, 2)
+    with pytest.raises(ValueError, match="size must be a positive int, got -1"):
+        pooling.window_counts(-1, 3, 2)
 
 
 def test_pooling_windows_picture_shows_the_counts():
@@ -97,3 +99,23 @@ def test_pooling_demo_shows_torch_pooled_map():
     torch.testing.assert_close(torch.as_tensor(pooled.data).float(), expected)
     with pytest.raises(ValueError, match="feature_map"):
         viz.pooling_demo(torch.rand(1, 13, 13))
+
+
+def test_grouped_curves_colours_by_setting_and_styles_by_seed():
+    runs = {f"{name}, seed {seed}": {"epoch": [1, 2], "train_error": [0.9, 0.5 + seed / 10], "test_error": [0.9, 0.7]}
+            for name in ("3×3", "2×2") for seed in (0, 1)}
+    figure = viz.grouped_curves(runs, ["3×3", "2×2"])
+    assert len(figure.axes) == 2
+    lines = figure.axes[0].get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [[0.9, 0.5], [0.9, 0.6], [0.9, 0.5], [0.9, 0.6]]
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+    assert lines[0].get_linestyle() != lines[1].get_linestyle() and lines[0].get_linestyle() == lines[2].get_linestyle()
+    with pytest.raises(ValueError, match="groups"):
+        viz.grouped_curves(runs, ["5×5"])
+    with pytest.raises(ValueError, match="metrics"):
+        viz.grouped_curves(runs, ["3×3", "2×2"], metrics=["nope"])
+
+
+def test_pooling_demo_says_when_windows_skip_pixels():
+    figure = viz.pooling_demo(torch.rand(13, 13), kernel=2, stride=3)
+    assert "1 row/column skipped" in figure.axes[0].get_title()

@@ -1,0 +1,99 @@
+"""Test-time crops (§4.1): the error of each of the ten patches and of their averaged softmax.
+
+§4.1: "At test time, the network makes a prediction by extracting five 224 × 224 patches (the four
+corner patches and the center patch) as well as their horizontal reflections (hence ten patches in
+all), and averaging the predictions made by the network's softmax layer on the ten patches."
+:func:`crop_errors` measures that against the single centre patch, and each patch on its own, so a
+chapter can show where the gain (or its absence) comes from. :func:`enlarged` makes images larger
+than the network's input (e.g. CIFAR-10's 32×32 to 36×36) so that crops of the input size can move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.utils.data import Dataset, TensorDataset
+
+from ._checks import check_images, check_int, check_tensor
+from .augment import ten_crop
+
+__all__ = ["CropErrors", "crop_errors", "enlarged", "CROP_NAMES"]
+
+CROP_NAMES = (
+    "top-left", "top-right", "bottom-left", "bottom-right", "centre",
+    "top-left mirrored", "top-right mirrored", "bottom-left mirrored", "bottom-right mirrored", "centre mirrored",
+)  # the order of augment.ten_crop
+
+
+@dataclass(frozen=True)
+class CropErrors:
+    """Top-1 error rates: ``per_crop`` (10,) in :data:`CROP_NAMES` order, and the ten-patch average."""
+
+    per_crop: tuple[float, ...]
+    ten_crop: float
+    count: int
+
+    @property
+    def centre(self) -> float:
+        """Return the error of the single centre patch (the usual one-crop test)."""
+        return self.per_crop[4]
+
+    def __str__(self) -> str:
+        lines = [f"{name:22s} {error:6.1%}" for name, error in zip(CROP_NAMES, self.per_crop)]
+        lines.append(f"{'ten-crop average':22s} {self.ten_crop:6.1%}   ({self.count} images)")
+        return "\n".join(lines)
+
+
+def crop_errors(model: nn.Module, images: Tensor, labels: Tensor, crop_size: int, *, batch_size: int = 100) -> CropErrors:
+    """Return the top-1 errors of ``model`` on each of the ten test patches and on their average (§4.1).
+
+    ``images`` (N, C, H, W) are larger than ``crop_size``; ``labels`` (N,) are class indices. The model
+    runs under ``torch.no_grad()`` in eval mode (its own mode is restored), ``batch_size`` images at a
+    time, on the device of its parameters. The average is over softmax outputs, as in
+    :func:`~alexnet_core.augment.ten_crop_predict`.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    images = check_images(images, channels=None)
+    labels = check_tensor(labels, "labels", ndim=1)
+    if len(labels) != len(images) or len(images) == 0:
+        raise ValueError(f"labels must have one entry per image ({len(images)}, at least 1), got {len(labels)}")
+    crop_size = check_int(crop_size, "crop_size")
+    batch_size = check_int(batch_size, "batch_size")
+    device = next(model.parameters()).device
+    wrong_per_crop = torch.zeros(10, dtype=torch.long)
+    wrong_average = 0
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            for chunk, truth in zip(images.split(batch_size), labels.split(batch_size)):
+                crops = ten_crop(chunk, crop_size).flatten(0, 1).to(device)  # (n·10, C, c, c)
+                probabilities = model(crops).softmax(dim=1).view(len(chunk), 10, -1).cpu()  # (n, 10, K)
+                truth = truth.cpu()
+                wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(dim=0)
+                wrong_average += int((probabilities.mean(dim=1).argmax(dim=1) != truth).sum())
+    finally:
+        model.train(was_training)
+    count = len(images)
+    return CropErrors(tuple((wrong_per_crop / count).tolist()), wrong_average / count, count)
+
+
+def enlarged(dataset: Dataset, image_size: int) -> TensorDataset:
+    """Return ``dataset``'s images resized (bilinear, antialiased) to ``image_size`` with their labels.
+
+    Items of ``dataset`` must be (image (C, H, W) float tensor, label int). Used to give CIFAR-10's
+    32×32 images room for random 32×32 crops, as the 256×256 ImageNet images have for 224×224 ones.
+    """
+    image_size = check_int(image_size, "image_size")
+    if len(dataset) == 0:
+        raise ValueError("dataset must hold at least one image, got none")
+    pairs = [dataset[index] for index in range(len(dataset))]
+    images = torch.stack([image for image, _ in pairs])  # (N, C, H, W)
+    check_images(images, channels=None)
+    labels = torch.tensor([int(label) for _, label in pairs])
+    resized = F.interpolate(images, size=(image_size, image_size), mode="bilinear", antialias=True, align_corners=False)
+    return TensorDataset(resized.clamp(0, 1), labels)
