@@ -36,12 +36,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None, log_path: Path | None = None) -> None:
     """Return once ``url`` answers (any HTTP status), or fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"server exited early with code {process.returncode}")
+            raise RuntimeError(f"server exited early with code {process.returncode}; its log: {log_path}")
         try:
             urllib.request.urlopen(url, timeout=2)
             return
@@ -55,10 +55,12 @@ def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = N
 @contextlib.contextmanager
 def server_process(command: list[str], url: str, *, timeout: float = 90, env: dict | None = None):
     """Run ``command`` (a local server) until the block ends; yield once ``url`` answers."""
-    log = open(ROOT / "_build" / f"server-{command[0].split('/')[-1]}-{free_port()}.log", "w")
+    (ROOT / "_build").mkdir(exist_ok=True)
+    log_path = ROOT / "_build" / f"server-{command[2] if len(command) > 2 else 'x'}-{free_port()}.log"
+    log = open(log_path, "w")
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, start_new_session=True)
     try:
-        wait_for_http(url, timeout, process)
+        wait_for_http(url, timeout, process, log_path)
         yield process
     finally:
         process.terminate()

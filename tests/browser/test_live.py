@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import sys
@@ -22,7 +23,7 @@ def jupyter_url():
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", f"--ServerApp.root_dir={ROOT}",
-    ]
+    ] + (["--allow-root"] if os.geteuid() == 0 else [])  # CI containers run as root
     with server_process(command, f"http://127.0.0.1:{port}/api?token={token}", timeout=120):
         yield f"http://127.0.0.1:{port}", token
 
