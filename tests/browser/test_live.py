@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import sys
 
 import pytest
@@ -13,16 +14,20 @@ from .conftest import ROOT, SCREENSHOTS, free_port, server_process
 
 pytestmark = pytest.mark.browser
 
-LIVE_CHAPTER = "book/05_dropout.ipynb"  # short chapter whose first interactive figure has a slider
+LIVE_CHAPTER = "book/05_dropout.ipynb"  # its first interactive figure (cell 3) has sliders
+CELLS_TO_FIRST_FIGURE = 4  # set-up cell, two markdown cells, the figure
 
 
 @pytest.fixture(scope="module")
-def jupyter_url():
+def jupyter_url(tmp_path_factory):
+    """JupyterLab on a copy of the chapter, so its autosave never touches the repository."""
+    root = tmp_path_factory.mktemp("lab")
+    shutil.copy(ROOT / LIVE_CHAPTER, root / "chapter.ipynb")
     port, token = free_port(), secrets.token_hex(16)
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
         f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False", "--LabApp.news_url=",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", f"--ServerApp.root_dir={root}",
     ] + (["--allow-root"] if os.geteuid() == 0 else [])  # CI containers run as root
     with server_process(command, f"http://127.0.0.1:{port}/api?token={token}", timeout=120):
         yield f"http://127.0.0.1:{port}", token
@@ -30,23 +35,28 @@ def jupyter_url():
 
 def test_ipywidget_slider_runs_its_python_callback(page, jupyter_url):
     base, token = jupyter_url
-    page.set_default_timeout(180_000)
-    page.goto(f"{base}/lab/tree/{LIVE_CHAPTER}?token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle'], .jp-Toolbar-kernelStatus", timeout=120_000)
-    page.get_by_text("Run", exact=True).first.click()
-    page.get_by_text("Run All Cells", exact=True).click()
-    slider = page.locator(".jp-OutputArea .widget-slider .noUi-handle").first
-    slider.wait_for(state="visible", timeout=240_000)
-    image = page.locator(".jp-OutputArea img.widget-image").first
-    image.wait_for(state="visible", timeout=120_000)
-    before = image.get_attribute("src")
-    slider.scroll_into_view_if_needed()
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function("(before) => { const img = document.querySelector('.jp-OutputArea img.widget-image'); return img && img.src !== before; }", arg=before, timeout=120_000)
-    page.screenshot(path=str(SCREENSHOTS / "jupyterlab_live_widget.png"))
+    page.set_default_timeout(120_000)
+    page.goto(f"{base}/lab/tree/chapter.ipynb?token={token}")
+    try:
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+        # Run the chapter from its first cell to its first interactive figure, as a reader would.
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()
+        page.keyboard.press("Escape")  # command mode
+        for _ in range(CELLS_TO_FIRST_FIGURE):
+            page.keyboard.press("Shift+Enter")
+        slider = page.locator(".jp-OutputArea .widget-slider .noUi-handle").first
+        slider.wait_for(state="visible", timeout=240_000)
+        image = page.locator(".jp-OutputArea img.widget-image").first
+        image.wait_for(state="visible", timeout=120_000)
+        before = image.get_attribute("src")
+        slider.scroll_into_view_if_needed()
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(before) => { const img = document.querySelector('.jp-OutputArea img.widget-image'); return img && img.src !== before; }", arg=before, timeout=120_000)
+    finally:
+        page.screenshot(path=str(SCREENSHOTS / "jupyterlab_live_widget.png"))
 
 
 @pytest.fixture(scope="module")
