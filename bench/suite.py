@@ -50,8 +50,9 @@ def markdown(wall: float, chapters: dict[str, float], code: int) -> str:
 def main(argv: list[str]) -> int:
     from .__main__ import header
 
+    start_header = header()  # the load average before the run, not after it
     wall, chapters, code = run()
-    text = "# Test-suite wall time\n\n" + header() + "\n\n" + markdown(wall, chapters, code) + "\n"
+    text = "# Test-suite wall time\n\n" + start_header + "\n\n" + markdown(wall, chapters, code) + "\n"
     print(text)
     if "--save" in argv:
         (HERE / "suite.md").write_text(text)
