@@ -702,12 +702,15 @@ def _synchronize(device: torch.device) -> None:
 
 
 def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
-               device: str | torch.device | None = None, steps: int = 5, warmup: int = 2, train: bool = True) -> float:
-    """Return images per second of a training step (forward + backward + SGD step) or of inference.
+               device: str | torch.device | None = None, steps: int = 5, warmup: int = 2, train: bool = True,
+               copy_model: bool = True) -> float:
+    """Return images per second of a training step (forward + backward + §5's SGD step) or of inference.
 
-    Times a deep copy of ``model`` (the model itself is untouched) on random (batch_size, 3,
-    input_size, input_size) inputs, after ``warmup`` untimed steps; multiply by the epoch size to
-    estimate an epoch (the paper: ~1.2M images × 90 epochs).
+    Times ``model`` on random (batch_size, 3, input_size, input_size) inputs, after ``warmup``
+    untimed steps; multiply by the epoch size to estimate an epoch (the paper: ~1.2M images × 90
+    epochs). By default a deep copy is timed and ``model`` is untouched; ``copy_model=False`` trains
+    ``model`` itself (and moves it to ``device``), which saves one copy of the weights in memory.
+    The step is :class:`PaperSGD`'s, whose in-place update needs no memory beyond its momentum.
     """
     _check_module(model)
     check_int(batch_size, "batch_size")
@@ -716,12 +719,14 @@ def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
     check_int(warmup, "warmup", minimum=0)
     if not isinstance(train, bool):
         raise TypeError(f"train must be a bool, got {train!r}")
+    if not isinstance(copy_model, bool):
+        raise TypeError(f"copy_model must be a bool, got {copy_model!r}")
     device = pick_device(device)
-    net = copy.deepcopy(model).to(device).train(train)
+    net = (copy.deepcopy(model) if copy_model else model).to(device).train(train)
     images = torch.randn(batch_size, 3, input_size, input_size,  # (N, 3, S, S); own generator: no global RNG use
                          generator=torch.Generator().manual_seed(0)).to(device)
     labels = torch.zeros(batch_size, dtype=torch.int64, device=device)
-    optimizer = torch.optim.SGD(net.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4) if train else None
+    optimizer = PaperSGD(net.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4) if train else None
 
     def step() -> None:
         if optimizer is None:

@@ -505,3 +505,12 @@ def test_throughput_is_positive_and_leaves_the_model_untouched(training):
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     with pytest.raises(ValueError, match="steps must be a positive int, got 0"):
         throughput(model, input_size=8, steps=0)
+
+
+def test_throughput_without_a_copy_trains_the_model_itself():
+    model = _tiny_model()
+    before = [p.detach().clone() for p in model.parameters()]
+    assert throughput(model, batch_size=8, input_size=8, steps=1, warmup=0, device="cpu", copy_model=False) > 0
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    with pytest.raises(TypeError, match="copy_model must be a bool, got 'no'"):
+        throughput(model, input_size=8, copy_model="no")
