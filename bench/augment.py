@@ -8,10 +8,11 @@ Rows, for a (B, 3, 256, 256) float32 batch cropped to 224 with random flips and 
 * ``ours unfused``: :func:`random_crop_flip` then :func:`pca_lighting` (two passes);
 * ``torchvision v2 per image``: ``v2.RandomCrop(224)`` + ``v2.RandomHorizontalFlip()`` + a per-image
   lighting add, on each image in a Python loop, stacked into a batch (what a Dataset-side pipeline does);
-* alternatives tried while choosing the CPU path (same output as ``ours fused``):
-  ``alt: one op per image`` (``torch.add(window.flip(-1), shift, out=out[i])``, each op on an OpenMP
-  team: fast on idle cores, but every op waits at a barrier, so a busy neighbour process stalls it
-  badly) and ``alt: index gather`` (the accelerator path: one ``gather`` with per-pixel indices).
+* alternatives tried while choosing the CPU path: ``alt: one op per image``
+  (``torch.add(window.flip(-1), shift, out=out[i])``: what ``augment_batch`` now does on CPU, here
+  without its argument checks and parameter sampling) and ``alt: index gather`` (the accelerator path:
+  one ``gather`` with per-pixel indices). An earlier CPU path, images split between Python threads and
+  windows cut into sub-grain row bands, was 2–4× slower than one op per image, idle or under load.
 
 Times are medians of ``time.perf_counter`` over interleaved rounds (every method once per round, so a
 busy neighbour slows them all alike). Run from the repository root: ``python -m bench.augment``

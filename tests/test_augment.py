@@ -89,16 +89,14 @@ def one_thread():
 
 
 def use_path(path, monkeypatch, request):
-    """Force one of augment's implementations: CPU loop in row bands, one thread, or the gather."""
-    if path == "bands":  # several row bands per window, the last one shorter
-        monkeypatch.setattr(augment, "_SERIAL_ELEMENTS", 100)
-    elif path == "one_thread":
+    """Force one of augment's implementations: the CPU loop on one thread, or the gather."""
+    if path == "one_thread":
         request.getfixturevalue("one_thread")
     elif path == "gather":
         monkeypatch.setattr(augment, "_crop_flip_loop", augment._crop_flip_gather)
 
 
-@pytest.mark.parametrize("path", ["default", "bands", "one_thread", "gather"])
+@pytest.mark.parametrize("path", ["default", "one_thread", "gather"])
 def test_crop_flip_equals_slicing_and_torch_flip(path, monkeypatch, request):
     use_path(path, monkeypatch, request)
     x = images(6, 20, 24)
@@ -237,7 +235,7 @@ def test_pca_lighting_adds_one_constant_shift_per_image():
 # -------------------------------------------------------------------------------- fused augment
 
 
-@pytest.mark.parametrize("path", ["default", "bands", "one_thread", "gather"])
+@pytest.mark.parametrize("path", ["default", "one_thread", "gather"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_augment_batch_equals_crop_flip_then_lighting(path, dtype, monkeypatch, request):
     use_path(path, monkeypatch, request)
