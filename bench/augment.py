@@ -22,9 +22,7 @@ busy neighbour slows them all alike). Run from the repository root: ``python -m 
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +32,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alexnet_core import augment
+from alexnet_core.speed import median_seconds
 from alexnet_core.augment import (
     CropFlipParams,
     augment_batch,
@@ -103,22 +102,6 @@ def _methods(images: torch.Tensor, eigvals: torch.Tensor, eigvecs: torch.Tensor)
     return methods
 
 
-def _time(methods: dict[str, Callable[[], torch.Tensor]], rounds: int, device: torch.device) -> dict[str, float]:
-    """Return the median seconds per call of each method, measured in interleaved rounds."""
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    for method in methods.values():  # warm-up: allocator, lazy imports, kernels
-        method(), method()
-    seconds: dict[str, list[float]] = {name: [] for name in methods}
-    for _ in range(rounds):
-        for name, method in methods.items():
-            sync()
-            start = time.perf_counter()
-            method()
-            sync()
-            seconds[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in seconds.items()}
-
-
 def run(quick: bool = True) -> list[dict]:
     """Return one row per (device, batch size, method): images/s and the ratios to the baselines."""
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
@@ -129,7 +112,7 @@ def run(quick: bool = True) -> list[dict]:
         for batch in batch_sizes:
             images = torch.rand(batch, 3, IMAGE, IMAGE, generator=torch.Generator().manual_seed(batch)).to(device)
             eigvals, eigvecs = fit_pca(images[:4])
-            seconds = _time(_methods(images, eigvals, eigvecs), rounds, device)
+            seconds = median_seconds(_methods(images, eigvals, eigvecs), rounds=rounds, warmup=2, device=device)
             reference, floor = seconds["torchvision v2 per image"], seconds["plain copy of crop"]
             for name, value in seconds.items():
                 rows.append({

@@ -29,9 +29,7 @@ where every parallel op of a two-thread run can stall on a descheduled worker).
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -42,6 +40,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alexnet_core.lrn import local_response_norm, local_response_norm_loop, torch_alpha
+from alexnet_core.speed import median_seconds
 
 SIZE, ALPHA, BETA, K = 5, 1e-4, 0.75, 2.0  # §3.3, paper convention
 
@@ -166,22 +165,6 @@ def _reference(x: torch.Tensor, grad_output: torch.Tensor, chunk: int = 16):
     return torch.cat(outputs), torch.cat(grads)
 
 
-def _time_rounds(calls: dict[str, Callable[[], object]], rounds: int, device: torch.device) -> dict[str, float]:
-    """Return the median milliseconds per call of each entry, measured in interleaved rounds."""
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
-    for call in calls.values():  # warm-up
-        call()
-    milliseconds: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
-            sync()
-            start = time.perf_counter()
-            call()
-            sync()
-            milliseconds[name].append(1e3 * (time.perf_counter() - start))
-    return {name: statistics.median(values) for name, values in milliseconds.items()}
-
-
 def _forward_backward(function: Callable, leaf: torch.Tensor, grad_output: torch.Tensor) -> None:
     leaf.grad = None  # so that no round pays for gradient accumulation
     function(leaf).backward(grad_output)
@@ -210,7 +193,7 @@ def _measure(shape: tuple[int, ...], device: torch.device, rounds: int) -> list[
     rows = []
     for op, calls, which in (("forward", forward_calls, 0), ("forward+backward", backward_calls, 1)):
         with torch.set_grad_enabled(op != "forward"):
-            times = _time_rounds(calls, rounds, device)
+            times = {name: 1e3 * value for name, value in median_seconds(calls, rounds=rounds, warmup=1, device=device).items()}  # ms
         baseline = times["torch.nn.LocalResponseNorm"]
         for name, ms in times.items():
             rows.append({

@@ -9,39 +9,19 @@ rounds interleave the models and the median is reported. On CPU the batch is sma
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 
 import torch
 import torchvision
 
 import alexnet_core as anc
+from alexnet_core.speed import median_seconds
 
 
 def _step(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:
     optimizer.zero_grad(set_to_none=True)
     torch.nn.functional.cross_entropy(model(images), labels).backward()
     optimizer.step()
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def _time(steps: dict, rounds: int, device: torch.device) -> dict[str, float]:
-    samples = {name: [] for name in steps}
-    for name, step in steps.items():  # warm-up
-        step()
-    for _ in range(rounds):
-        for name, step in steps.items():
-            _sync(device)
-            start = time.perf_counter()
-            step()
-            _sync(device)
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def run(quick: bool = True, *, device: str | None = None) -> list[dict]:
@@ -64,14 +44,14 @@ def run(quick: bool = True, *, device: str | None = None) -> list[dict]:
         model.to(device).train()
         optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
         steps[name] = (lambda m=model, o=optimizer: _step(m, images, labels, o))
-    medians = _time(steps, rounds, device)
+    medians = median_seconds(steps, rounds=rounds, warmup=1, device=device)
     base = medians["torchvision.models.alexnet"]
     rows = [dict(bench="train step", device=device.type, impl=name, batch=batch, ms=1000 * t, images_per_s=batch / t,
                  vs_torchvision=base / t, bytes=None) for name, t in medians.items()]
     grouped = models['alexnet("paper") (grouped + LRN)'].eval()
     towers = anc.TwoTowerAlexNet.from_grouped(grouped, (device, device)).eval()
     with torch.no_grad():
-        forward = _time({"grouped": lambda: grouped(images), "towers": lambda: towers(images)}, rounds, device)
+        forward = median_seconds({"grouped": lambda: grouped(images), "towers": lambda: towers(images)}, rounds=rounds, warmup=1, device=device)
     rows += [
         dict(bench="forward", device=device.type, impl='alexnet("paper"), one device, groups=2', batch=batch, ms=1000 * forward["grouped"],
              images_per_s=batch / forward["grouped"], vs_torchvision=None, bytes=0),
