@@ -203,25 +203,8 @@ def activation_functions(*, span: float = 4.0) -> Figure:
 
 def two_tower_diagram(connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8")) -> Figure:
     """Return a drawing of the two GPU towers (Fig. 2), with arrows where they exchange activations."""
-    layers = ["conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8"]
-    widths = [48, 128, 192, 192, 128, 2048, 2048, 500]
     figure, ax = plt.subplots(figsize=(9, 3.2))
-    for column, (name, width) in enumerate(zip(layers, widths)):
-        for tower, y in enumerate((1.6, 0.2)):
-            colour = "#4C72B0" if tower == 0 else "#DD8452"
-            ax.add_patch(plt.Rectangle((column * 1.2, y), 0.8, 0.9, color=colour, alpha=0.85))
-            ax.text(column * 1.2 + 0.4, y + 0.45, f"{name}\n{width}", ha="center", va="center", fontsize=7, color="white")
-            if column:
-                ax.annotate("", xy=(column * 1.2, y + 0.45), xytext=(column * 1.2 - 0.4, y + 0.45), arrowprops=dict(arrowstyle="->", lw=1))
-        if name in connected and column:  # each tower also reads the other tower's previous output
-            left, right = (column - 1) * 1.2 + 0.8, column * 1.2
-            for source, target in ((2.05, 0.65), (0.65, 2.05)):
-                ax.annotate("", xy=(right, target), xytext=(left, source), arrowprops=dict(arrowstyle="->", color="crimson", lw=1.2))
-    ax.text(-0.1, 2.6, "GPU 1", fontsize=9, color="#4C72B0")
-    ax.text(-0.1, -0.25, "GPU 2", fontsize=9, color="#DD8452")
-    ax.set_xlim(-0.3, len(layers) * 1.2)
-    ax.set_ylim(-0.4, 2.8)
-    ax.set_axis_off()
+    _draw_towers(ax, connected)
     ax.set_title("The two towers: red arrows = activations crossing between GPUs", fontsize=10)
     figure.tight_layout()
     return figure
