@@ -1,9 +1,11 @@
-"""Shared test set-up: no progress bars, and no network for any test."""
+"""Shared test set-up: no progress bars, no network for any test, and one-thread torch on request."""
 
+import contextlib
 import os
 import socket
 
 import pytest
+import torch
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -26,3 +28,31 @@ def no_network(monkeypatch, request):
         raise RuntimeError(f"network access is blocked in tests (tried to connect to {address!r})")
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@contextlib.contextmanager
+def _torch_threads(count):
+    threads = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def one_thread():
+    """Run one test with torch on one CPU thread."""
+    with _torch_threads(1):
+        yield
+
+
+@pytest.fixture(scope="module")
+def one_thread_module():
+    """Run a whole module with torch on one CPU thread (``pytestmark = pytest.mark.usefixtures(...)``).
+
+    Tiny models and tensors gain nothing from threads, and on a busy 2-core machine OpenMP spinning
+    made them up to 20x slower.
+    """
+    with _torch_threads(1):
+        yield

@@ -80,14 +80,6 @@ def test_flip_probability_extremes():
     assert sample_crop_flip(50, 8, 4, flip_probability=1.0, generator=generator()).flips.all()
 
 
-@pytest.fixture
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def use_path(path, monkeypatch, request):
     """Force one of augment's implementations: the CPU loop on one thread, or the gather."""
     if path == "one_thread":

@@ -57,13 +57,7 @@ def close_figures():
         sys.modules["matplotlib.pyplot"].close("all")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors gain nothing from threads; a busy shared machine makes OpenMP teams slow."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------- 1. the bad-input table

@@ -19,12 +19,7 @@ from alexnet_core.train import TrainConfig, evaluate
 CONFIG = TrainConfig(epochs=3, batch_size=16, lr=0.05, schedule="constant", progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # tests/conftest.py
 
 
 def toy_data(n=64, seed=1):

@@ -30,13 +30,7 @@ CLASSES, PIXELS = 4, 3 * 8 * 8
 QUIET = dict(progress=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and on a busy 2-core machine OpenMP spinning made them 20x slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread_module")  # tests/conftest.py
 
 
 def _tiny_model(seed: int = 0, dropout: bool = False) -> nn.Module:
