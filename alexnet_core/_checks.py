@@ -43,9 +43,13 @@ def check_tensor(
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if value.ndim not in allowed:
             want = " or ".join(f"{d}-D" for d in allowed)
-            raise ValueError(f"{name} must be a {want} tensor, got shape {tuple(value.shape)}")
+            raise ValueError(
+                f"{name} must be a {want} tensor, got shape {tuple(value.shape)}"
+            )
     if min_ndim is not None and value.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimensions, got shape {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimensions, got shape {tuple(value.shape)}"
+        )
     if floating and not value.is_floating_point():
         raise TypeError(
             f"{name} must be a floating-point tensor (e.g. float32), got dtype {value.dtype}; "
@@ -55,15 +59,23 @@ def check_tensor(
 
 
 def check_images(
-    value: object, name: str = "images", *, batched: bool = True, channels: int | None = 3
+    value: object,
+    name: str = "images",
+    *,
+    batched: bool = True,
+    channels: int | None = 3,
 ) -> torch.Tensor:
     """Return ``value`` after checking it is a float image batch (N, C, H, W) (or (C, H, W))."""
     ndim = 4 if batched else 3
     layout = "(N, C, H, W)" if batched else "(C, H, W)"
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor of shape {layout}, got {_describe(value)}")
+        raise TypeError(
+            f"{name} must be a torch.Tensor of shape {layout}, got {_describe(value)}"
+        )
     if value.ndim != ndim:
-        raise ValueError(f"{name} must have shape {layout}, got shape {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must have shape {layout}, got shape {tuple(value.shape)}"
+        )
     if channels is not None and value.shape[-3] != channels:
         raise ValueError(
             f"{name} must have {channels} (RGB) channels in dimension {-3 + ndim}, "
@@ -84,7 +96,9 @@ def check_finite(value: torch.Tensor, name: str) -> torch.Tensor:
     return value
 
 
-def check_int(value: object, name: str, *, minimum: int | None = 1, maximum: int | None = None) -> int:
+def check_int(
+    value: object, name: str, *, minimum: int | None = 1, maximum: int | None = None
+) -> int:
     """Return ``value`` as an int after checking it is an integer within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {_describe(value)}")
@@ -97,7 +111,9 @@ def check_int(value: object, name: str, *, minimum: int | None = 1, maximum: int
     return value
 
 
-def check_positive_float(value: object, name: str, *, allow_zero: bool = False) -> float:
+def check_positive_float(
+    value: object, name: str, *, allow_zero: bool = False
+) -> float:
     """Return ``value`` as a float after checking it is a finite number > 0 (or >= 0)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {_describe(value)}")

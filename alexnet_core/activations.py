@@ -24,11 +24,20 @@ from torch import nn
 from ._checks import check_choice, check_positive_float, check_tensor
 from .train import History, TrainConfig, epochs_to_reach, train
 
-__all__ = ["gain_init_", "RecordingBuilder", "HistoryCache", "speedup", "saturation", "derivative"]
+__all__ = [
+    "gain_init_",
+    "RecordingBuilder",
+    "HistoryCache",
+    "speedup",
+    "saturation",
+    "derivative",
+]
 
 
 @torch.no_grad()
-def gain_init_(model: nn.Module, activation: str, *, generator: torch.Generator | None = None) -> nn.Module:
+def gain_init_(
+    model: nn.Module, activation: str, *, generator: torch.Generator | None = None
+) -> nn.Module:
     """Return ``model`` after drawing every conv/linear weight from N(0, (gain / √fan_in)²), biases 0, in place.
 
     ``gain`` is ``torch.nn.init.calculate_gain(activation)``: √2 for "relu" (He et al.), 5/3 for
@@ -61,7 +70,9 @@ class RecordingBuilder:
 
     def __init__(self, build: Callable[[], nn.Module]) -> None:
         if not callable(build):
-            raise TypeError(f"build must be a function returning a model, got {type(build).__name__}")
+            raise TypeError(
+                f"build must be a function returning a model, got {type(build).__name__}"
+            )
         self.build = build
         self.models: list[nn.Module] = []
 
@@ -82,24 +93,51 @@ class HistoryCache:
     already done and train only what the reader asks for anew.
     """
 
-    def __init__(self, build: Callable[[str], nn.Module], train_set, config: TrainConfig, *,
-                 known: Mapping[str, Mapping[float, History]] | None = None, device: torch.device | str | None = None) -> None:
+    def __init__(
+        self,
+        build: Callable[[str], nn.Module],
+        train_set,
+        config: TrainConfig,
+        *,
+        known: Mapping[str, Mapping[float, History]] | None = None,
+        device: torch.device | str | None = None,
+    ) -> None:
         if not callable(build):
-            raise TypeError(f"build must be a function activation -> model, got {type(build).__name__}")
+            raise TypeError(
+                f"build must be a function activation -> model, got {type(build).__name__}"
+            )
         if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig, got {type(config).__name__}")
-        self.build, self.train_set, self.config, self.device = build, train_set, config, device
+            raise TypeError(
+                f"config must be a TrainConfig, got {type(config).__name__}"
+            )
+        self.build, self.train_set, self.config, self.device = (
+            build,
+            train_set,
+            config,
+            device,
+        )
         self.runs: dict[tuple[str, float], History] = {
-            (activation, float(lr)): history for activation, runs in (known or {}).items() for lr, history in runs.items()
+            (activation, float(lr)): history
+            for activation, runs in (known or {}).items()
+            for lr, history in runs.items()
         }
 
     def get(self, activation: str, lr: float) -> History:
         """Return the History of ``activation`` trained at learning rate ``lr`` (training it if not known yet)."""
-        key = (check_choice(activation, "activation", ("relu", "tanh")), float(check_positive_float(lr, "lr")))
+        key = (
+            check_choice(activation, "activation", ("relu", "tanh")),
+            float(check_positive_float(lr, "lr")),
+        )
         if key not in self.runs:
             torch.manual_seed(self.config.seed)
             model = self.build(activation)
-            self.runs[key] = train(model, self.train_set, None, replace(self.config, lr=float(lr)), device=self.device)
+            self.runs[key] = train(
+                model,
+                self.train_set,
+                None,
+                replace(self.config, lr=float(lr)),
+                device=self.device,
+            )
         return self.runs[key]
 
 
@@ -110,7 +148,10 @@ def speedup(relu: History, tanh: History, *, target: float = 0.25) -> float | No
     (then compare ``epochs_to_reach`` of each directly: one that never reached it took longer than
     its run).
     """
-    relu_epochs, tanh_epochs = epochs_to_reach(relu, target), epochs_to_reach(tanh, target)
+    relu_epochs, tanh_epochs = (
+        epochs_to_reach(relu, target),
+        epochs_to_reach(tanh, target),
+    )
     if relu_epochs is None or tanh_epochs is None:
         return None
     return tanh_epochs / relu_epochs
@@ -126,8 +167,13 @@ def derivative(activation: str, x: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def saturation(model: nn.Module, images: torch.Tensor, *, threshold: float = 0.1,
-               layers: Iterable[str] | None = None) -> dict[str, float]:
+def saturation(
+    model: nn.Module,
+    images: torch.Tensor,
+    *,
+    threshold: float = 0.1,
+    layers: Iterable[str] | None = None,
+) -> dict[str, float]:
     """Return {activation layer: fraction of its units whose derivative f′(pre-activation) < ``threshold``}.
 
     A unit with f′ ≈ 0 passes almost no gradient back: a tanh unit whose input is far from 0
@@ -145,17 +191,27 @@ def saturation(model: nn.Module, images: torch.Tensor, *, threshold: float = 0.1
     fractions: dict[str, float] = {}
     hooks = []
     for path, module in model.named_modules():
-        kind = "relu" if isinstance(module, nn.ReLU) else "tanh" if isinstance(module, nn.Tanh) else None
+        kind = (
+            "relu"
+            if isinstance(module, nn.ReLU)
+            else "tanh"
+            if isinstance(module, nn.Tanh)
+            else None
+        )
         name = names.get(path, path)
         if kind is None or (wanted is not None and name not in wanted):
             continue
 
         def hook(module, inputs, output, name=name, kind=kind):
-            fractions[name] = (derivative(kind, inputs[0].float()) < threshold).float().mean().item()
+            fractions[name] = (
+                (derivative(kind, inputs[0].float()) < threshold).float().mean().item()
+            )
 
         hooks.append(module.register_forward_hook(hook))
     if wanted is not None and len(hooks) != len(wanted):
-        raise ValueError(f"layers must name activation layers of the model; got {sorted(wanted)}")
+        raise ValueError(
+            f"layers must name activation layers of the model; got {sorted(wanted)}"
+        )
     was_training = model.training
     try:
         model.eval()

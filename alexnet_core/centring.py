@@ -31,19 +31,30 @@ def as_tensors(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
     try:
         size = len(dataset)
     except TypeError:
-        raise TypeError(f"dataset must have a length and yield (image, label) pairs, got {type(dataset).__name__}") from None
+        raise TypeError(
+            f"dataset must have a length and yield (image, label) pairs, got {type(dataset).__name__}"
+        ) from None
     if size == 0:
         raise ValueError("dataset must hold at least one image, got an empty dataset")
     pairs = [dataset[i] for i in range(size)]
-    images = torch.stack([check_tensor(image, "dataset image", ndim=3, floating=True) for image, _ in pairs])
+    images = torch.stack(
+        [
+            check_tensor(image, "dataset image", ndim=3, floating=True)
+            for image, _ in pairs
+        ]
+    )
     return images, torch.tensor([int(label) for _, label in pairs], dtype=torch.int64)
 
 
-def centred(dataset: Dataset, mean: torch.Tensor | None = None) -> tuple[TensorDataset, torch.Tensor]:
+def centred(
+    dataset: Dataset, mean: torch.Tensor | None = None
+) -> tuple[TensorDataset, torch.Tensor]:
     """Return (TensorDataset of (image − mean, label), mean): ``mean`` None means this dataset's mean image (§2)."""
     images, labels = as_tensors(dataset)
     if mean is None:
         mean = mean_image(images)  # (C, H, W)
     elif tuple(mean.shape) != tuple(images.shape[1:]):
-        raise ValueError(f"mean must have the images' shape {tuple(images.shape[1:])}, got {tuple(mean.shape)}")
+        raise ValueError(
+            f"mean must have the images' shape {tuple(images.shape[1:])}, got {tuple(mean.shape)}"
+        )
     return TensorDataset(subtract_mean(images, mean), labels), mean

@@ -55,40 +55,121 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     data = parser.add_argument_group("data")
-    data.add_argument("--dataset", default="offline", help="'offline' (procedural, no download), 'cifar10', or the path of an ImageNet-style folder (class/xxx.jpg)")
-    data.add_argument("--data-root", default="data", help="where CIFAR-10 lives or is downloaded to")
-    data.add_argument("--download", action="store_true", help="allow downloading CIFAR-10 (needs internet)")
-    data.add_argument("--num-train", type=_positive_int, default=5000, help="offline dataset: training images")
-    data.add_argument("--num-test", type=_positive_int, default=1000, help="offline dataset: test images")
-    data.add_argument("--augment", action="store_true", help="§4.1: random crops + horizontal flips (+ PCA lighting for folders)")
-    data.add_argument("--no-shuffle", action="store_true", help="keep the data order (for exact comparisons)")
+    data.add_argument(
+        "--dataset",
+        default="offline",
+        help="'offline' (procedural, no download), 'cifar10', or the path of an ImageNet-style folder (class/xxx.jpg)",
+    )
+    data.add_argument(
+        "--data-root", default="data", help="where CIFAR-10 lives or is downloaded to"
+    )
+    data.add_argument(
+        "--download",
+        action="store_true",
+        help="allow downloading CIFAR-10 (needs internet)",
+    )
+    data.add_argument(
+        "--num-train",
+        type=_positive_int,
+        default=5000,
+        help="offline dataset: training images",
+    )
+    data.add_argument(
+        "--num-test",
+        type=_positive_int,
+        default=1000,
+        help="offline dataset: test images",
+    )
+    data.add_argument(
+        "--augment",
+        action="store_true",
+        help="§4.1: random crops + horizontal flips (+ PCA lighting for folders)",
+    )
+    data.add_argument(
+        "--no-shuffle",
+        action="store_true",
+        help="keep the data order (for exact comparisons)",
+    )
 
     model = parser.add_argument_group("model (§3)")
-    model.add_argument("--variant", choices=VARIANTS, default=None, help="default: 'cifar' for 32×32 data, 'paper' for folders")
+    model.add_argument(
+        "--variant",
+        choices=VARIANTS,
+        default=None,
+        help="default: 'cifar' for 32×32 data, 'paper' for folders",
+    )
     model.add_argument("--activation", choices=("relu", "tanh"), default="relu")
-    model.add_argument("--no-lrn", action="store_true", help="drop local response normalization (§3.3)")
-    model.add_argument("--lrn-convention", choices=("paper", "pytorch"), default="paper")
-    model.add_argument("--plain-pooling", action="store_true", help="2×2/2 instead of the paper's overlapping 3×3/2 (§3.4)")
-    model.add_argument("--dropout", type=_probability, default=None, help="dropout probability in fc6/fc7 (§4.2; variant default 0.5)")
-    model.add_argument("--two-tower", default=None, metavar="DEV0,DEV1", help="§3.2 model parallel: the paper's net split over two devices, e.g. cuda:0,cuda:1")
+    model.add_argument(
+        "--no-lrn", action="store_true", help="drop local response normalization (§3.3)"
+    )
+    model.add_argument(
+        "--lrn-convention", choices=("paper", "pytorch"), default="paper"
+    )
+    model.add_argument(
+        "--plain-pooling",
+        action="store_true",
+        help="2×2/2 instead of the paper's overlapping 3×3/2 (§3.4)",
+    )
+    model.add_argument(
+        "--dropout",
+        type=_probability,
+        default=None,
+        help="dropout probability in fc6/fc7 (§4.2; variant default 0.5)",
+    )
+    model.add_argument(
+        "--two-tower",
+        default=None,
+        metavar="DEV0,DEV1",
+        help="§3.2 model parallel: the paper's net split over two devices, e.g. cuda:0,cuda:1",
+    )
 
     recipe = parser.add_argument_group("training recipe (§5)")
     recipe.add_argument("--epochs", type=_positive_int, default=10)
-    recipe.add_argument("--batch-size", type=_positive_int, default=128, help="global batch (split across processes under torchrun)")
+    recipe.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=128,
+        help="global batch (split across processes under torchrun)",
+    )
     recipe.add_argument("--lr", type=float, default=0.01)
     recipe.add_argument("--momentum", type=float, default=0.9)
     recipe.add_argument("--weight-decay", type=float, default=5e-4)
-    recipe.add_argument("--optimizer", choices=("paper", "sgd"), default="paper", help="'paper': §5's update rule; 'sgd': torch.optim.SGD")
-    recipe.add_argument("--schedule", choices=("plateau", "step", "constant"), default="plateau")
-    recipe.add_argument("--step-epochs", type=_positive_int, nargs="*", default=(), help="epochs after which lr ÷ 10 (with --schedule step)")
+    recipe.add_argument(
+        "--optimizer",
+        choices=("paper", "sgd"),
+        default="paper",
+        help="'paper': §5's update rule; 'sgd': torch.optim.SGD",
+    )
+    recipe.add_argument(
+        "--schedule", choices=("plateau", "step", "constant"), default="plateau"
+    )
+    recipe.add_argument(
+        "--step-epochs",
+        type=_positive_int,
+        nargs="*",
+        default=(),
+        help="epochs after which lr ÷ 10 (with --schedule step)",
+    )
     recipe.add_argument("--seed", type=int, default=0)
 
     run = parser.add_argument_group("run")
-    run.add_argument("--device", default=None, help="cpu, cuda, cuda:1, mps (default: cuda → mps → cpu)")
+    run.add_argument(
+        "--device",
+        default=None,
+        help="cpu, cuda, cuda:1, mps (default: cuda → mps → cpu)",
+    )
     run.add_argument("--amp", action="store_true", help="mixed precision on CUDA")
     run.add_argument("--compile", action="store_true", help="torch.compile the model")
-    run.add_argument("--checkpoint-dir", default=None, help="write checkpoint.pt and metrics.jsonl here")
-    run.add_argument("--resume", action="store_true", help="continue from --checkpoint-dir/checkpoint.pt")
+    run.add_argument(
+        "--checkpoint-dir",
+        default=None,
+        help="write checkpoint.pt and metrics.jsonl here",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from --checkpoint-dir/checkpoint.pt",
+    )
     run.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
     return parser
 
@@ -97,15 +178,27 @@ def _datasets(args: argparse.Namespace):
     from .data import OfflineShapes, cifar10, image_folder
 
     if args.dataset == "offline":
-        size = 36 if args.augment else 32  # rendered 4 px larger so random 32×32 crops have room
-        return (OfflineShapes(args.num_train, image_size=size, seed=args.seed, split="train"),
-                OfflineShapes(args.num_test, image_size=size, seed=args.seed, split="test"), 32)
+        size = (
+            36 if args.augment else 32
+        )  # rendered 4 px larger so random 32×32 crops have room
+        return (
+            OfflineShapes(
+                args.num_train, image_size=size, seed=args.seed, split="train"
+            ),
+            OfflineShapes(args.num_test, image_size=size, seed=args.seed, split="test"),
+            32,
+        )
     if args.dataset == "cifar10":
-        return (cifar10(args.data_root, train=True, download=args.download),
-                cifar10(args.data_root, train=False, download=args.download), 32)
+        return (
+            cifar10(args.data_root, train=True, download=args.download),
+            cifar10(args.data_root, train=False, download=args.download),
+            32,
+        )
     folder = Path(args.dataset)
     if not folder.is_dir():
-        raise ValueError(f"--dataset must be 'offline', 'cifar10' or an existing folder, got {args.dataset!r}")
+        raise ValueError(
+            f"--dataset must be 'offline', 'cifar10' or an existing folder, got {args.dataset!r}"
+        )
     test = folder.parent / "val" if (folder.parent / "val").is_dir() else None
     return image_folder(folder), (image_folder(test) if test else None), 224
 
@@ -119,14 +212,21 @@ def _augmenters(args: argparse.Namespace, train_set, crop: int):
         if first.shape[-1] == crop:
             return None, None
         return (lambda x: _centre(x, crop)), (lambda x: _centre(x, crop))
-    if first.shape[-1] == crop:  # CIFAR-10: pad 4 pixels (reflect) so that random crops exist
+    if (
+        first.shape[-1] == crop
+    ):  # CIFAR-10: pad 4 pixels (reflect) so that random crops exist
         pad = lambda x: torch.nn.functional.pad(x, (4, 4, 4, 4), mode="reflect")  # noqa: E731
         return (lambda x: augment_batch(pad(x), crop)), None
     eigvals = eigvecs = None
     if crop == 224:  # §4.1's PCA lighting, fitted on a sample of the training images
         sample = torch.stack([train_set[i][0] for i in range(min(256, len(train_set)))])
         eigvals, eigvecs = fit_pca(sample)
-    train_aug = lambda x: augment_batch(x, crop, eigvals=None if eigvals is None else eigvals.to(x.device), eigvecs=None if eigvecs is None else eigvecs.to(x.device))  # noqa: E731
+    train_aug = lambda x: augment_batch(
+        x,
+        crop,
+        eigvals=None if eigvals is None else eigvals.to(x.device),
+        eigvecs=None if eigvecs is None else eigvecs.to(x.device),
+    )  # noqa: E731
     return train_aug, (lambda x: _centre(x, crop))
 
 
@@ -137,7 +237,11 @@ def _centre(images: torch.Tensor, crop: int) -> torch.Tensor:
 
 def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
     variant = args.variant or ("cifar" if crop == 32 else "paper")
-    options = dict(activation=args.activation, lrn_convention=args.lrn_convention, overlapping_pool=not args.plain_pooling)
+    options = dict(
+        activation=args.activation,
+        lrn_convention=args.lrn_convention,
+        overlapping_pool=not args.plain_pooling,
+    )
     if args.no_lrn:
         options["lrn"] = False
     if args.dropout is not None:
@@ -148,8 +252,12 @@ def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
         from .split import TwoTowerAlexNet
 
         if variant != "paper":
-            raise ValueError(f"--two-tower splits the paper's net: use --variant paper, got {variant!r}")
-        return TwoTowerAlexNet(tuple(args.two_tower.split(",")), num_classes=num_classes, **options)
+            raise ValueError(
+                f"--two-tower splits the paper's net: use --variant paper, got {variant!r}"
+            )
+        return TwoTowerAlexNet(
+            tuple(args.two_tower.split(",")), num_classes=num_classes, **options
+        )
     return alexnet(variant, num_classes=num_classes, **options)
 
 
@@ -162,7 +270,11 @@ def _num_classes(dataset) -> int:
 
 def _distributed() -> tuple[int, int, int]:
     """Return (rank, local rank, world size) from torchrun's environment (0, 0, 1 without it)."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("LOCAL_RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+    return (
+        int(os.environ.get("RANK", 0)),
+        int(os.environ.get("LOCAL_RANK", 0)),
+        int(os.environ.get("WORLD_SIZE", 1)),
+    )
 
 
 def _verify_sync_hook(model: nn.Module):
@@ -171,12 +283,27 @@ def _verify_sync_hook(model: nn.Module):
 
     def hook(optimizer, args, kwargs) -> None:
         with torch.no_grad():
-            flat = torch.cat([p.detach().double().flatten() for p in model.parameters()])
-            mine = torch.stack([flat.sum(), flat.abs().sum(), (flat * torch.arange(1, len(flat) + 1, device=flat.device, dtype=flat.dtype)).sum()])
+            flat = torch.cat(
+                [p.detach().double().flatten() for p in model.parameters()]
+            )
+            mine = torch.stack(
+                [
+                    flat.sum(),
+                    flat.abs().sum(),
+                    (
+                        flat
+                        * torch.arange(
+                            1, len(flat) + 1, device=flat.device, dtype=flat.dtype
+                        )
+                    ).sum(),
+                ]
+            )
             everyone = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
             dist.all_gather(everyone, mine)
         if any(not torch.equal(mine, other) for other in everyone):
-            raise RuntimeError(f"rank {dist.get_rank()}: parameters differ between ranks after a step: {[o.tolist() for o in everyone]}")
+            raise RuntimeError(
+                f"rank {dist.get_rank()}: parameters differ between ranks after a step: {[o.tolist() for o in everyone]}"
+            )
 
     return hook
 
@@ -189,30 +316,58 @@ def _run(args: argparse.Namespace) -> History:
         from torch.optim.optimizer import register_optimizer_step_post_hook
         from torch.utils.data import DataLoader, DistributedSampler
 
-        cuda = torch.cuda.is_available() and (args.device is None or args.device.startswith("cuda"))
+        cuda = torch.cuda.is_available() and (
+            args.device is None or args.device.startswith("cuda")
+        )
         dist.init_process_group("nccl" if cuda else "gloo")
         device = torch.device(f"cuda:{local_rank}") if cuda else torch.device("cpu")
         if cuda:
             torch.cuda.set_device(device)
     else:
-        device = pick_device(args.two_tower.split(",")[0] if args.two_tower else args.device)
+        device = pick_device(
+            args.two_tower.split(",")[0] if args.two_tower else args.device
+        )
     train_set, test_set, crop = _datasets(args)
     augment, test_augment = _augmenters(args, train_set, crop)
     config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum, weight_decay=args.weight_decay,
-        optimizer=args.optimizer, schedule=args.schedule, step_epochs=tuple(args.step_epochs), seed=args.seed,
-        amp=args.amp, compile=args.compile, progress=not args.no_progress and rank == 0,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        momentum=args.momentum,
+        weight_decay=args.weight_decay,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        step_epochs=tuple(args.step_epochs),
+        seed=args.seed,
+        amp=args.amp,
+        compile=args.compile,
+        progress=not args.no_progress and rank == 0,
     )
     torch.manual_seed(args.seed)
     model = _model(args, _num_classes(train_set), crop)
     train_data = train_set
     if world > 1:
         if args.batch_size % world:
-            raise ValueError(f"--batch-size must be divisible by the {world} processes, got {args.batch_size}")
-        model = DistributedDataParallel(model.to(device), device_ids=[device.index] if device.type == "cuda" else None)
-        sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=not args.no_shuffle, seed=args.seed)
-        train_data = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler)
-        handle = register_optimizer_step_post_hook(_verify_sync_hook(model))  # after every step, on every rank
+            raise ValueError(
+                f"--batch-size must be divisible by the {world} processes, got {args.batch_size}"
+            )
+        model = DistributedDataParallel(
+            model.to(device),
+            device_ids=[device.index] if device.type == "cuda" else None,
+        )
+        sampler = DistributedSampler(
+            train_set,
+            num_replicas=world,
+            rank=rank,
+            shuffle=not args.no_shuffle,
+            seed=args.seed,
+        )
+        train_data = DataLoader(
+            train_set, batch_size=args.batch_size // world, sampler=sampler
+        )
+        handle = register_optimizer_step_post_hook(
+            _verify_sync_hook(model)
+        )  # after every step, on every rank
     elif args.no_shuffle:
         from torch.utils.data import DataLoader
 
@@ -228,9 +383,18 @@ def _run(args: argparse.Namespace) -> History:
 
     try:
         return train(
-            model, train_data, test_set, config, device=device, augment=augment, test_augment=test_augment, callback=record,
-            checkpoint_path=(folder / "checkpoint.pt") if folder else None, resume=args.resume,
-            move_model=not args.two_tower, write_checkpoints=rank == 0,
+            model,
+            train_data,
+            test_set,
+            config,
+            device=device,
+            augment=augment,
+            test_augment=test_augment,
+            callback=record,
+            checkpoint_path=(folder / "checkpoint.pt") if folder else None,
+            resume=args.resume,
+            move_model=not args.two_tower,
+            write_checkpoints=rank == 0,
         )
     finally:
         if world > 1:
@@ -246,14 +410,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--resume needs --checkpoint-dir")
     try:
         history = _run(args)
-    except (ValueError, TypeError, FileNotFoundError, ConnectionError) as error:  # bad input or offline: one line
+    except (
+        ValueError,
+        TypeError,
+        FileNotFoundError,
+        ConnectionError,
+    ) as error:  # bad input or offline: one line
         parser.exit(2, f"{parser.prog}: error: {error}\n")
     except KeyboardInterrupt:
-        parser.exit(130, f"{parser.prog}: interrupted; the last finished epoch is in --checkpoint-dir (use --resume)\n")
+        parser.exit(
+            130,
+            f"{parser.prog}: interrupted; the last finished epoch is in --checkpoint-dir (use --resume)\n",
+        )
     if _distributed()[0] == 0 and len(history):
         last = history.last()
-        test = "" if last["test_error"] is None else f", test error {last['test_error']:.3f}"
-        print(f"epoch {last['epoch']}: train error {last['train_error']:.3f}{test}, {last['images_per_second']:.0f} images/s")
+        test = (
+            ""
+            if last["test_error"] is None
+            else f", test error {last['test_error']:.3f}"
+        )
+        print(
+            f"epoch {last['epoch']}: train error {last['train_error']:.3f}{test}, {last['images_per_second']:.0f} images/s"
+        )
     return 0
 
 

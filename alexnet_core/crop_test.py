@@ -23,8 +23,16 @@ from .augment import ten_crop
 __all__ = ["CropErrors", "crop_errors", "enlarged", "CROP_NAMES"]
 
 CROP_NAMES = (
-    "top-left", "top-right", "bottom-left", "bottom-right", "centre",
-    "top-left mirrored", "top-right mirrored", "bottom-left mirrored", "bottom-right mirrored", "centre mirrored",
+    "top-left",
+    "top-right",
+    "bottom-left",
+    "bottom-right",
+    "centre",
+    "top-left mirrored",
+    "top-right mirrored",
+    "bottom-left mirrored",
+    "bottom-right mirrored",
+    "centre mirrored",
 )  # the order of augment.ten_crop
 
 
@@ -42,12 +50,23 @@ class CropErrors:
         return self.per_crop[4]
 
     def __str__(self) -> str:
-        lines = [f"{name:22s} {error:6.1%}" for name, error in zip(CROP_NAMES, self.per_crop)]
-        lines.append(f"{'ten-crop average':22s} {self.ten_crop:6.1%}   ({self.count} images)")
+        lines = [
+            f"{name:22s} {error:6.1%}" for name, error in zip(CROP_NAMES, self.per_crop)
+        ]
+        lines.append(
+            f"{'ten-crop average':22s} {self.ten_crop:6.1%}   ({self.count} images)"
+        )
         return "\n".join(lines)
 
 
-def crop_errors(model: nn.Module, images: Tensor, labels: Tensor, crop_size: int, *, batch_size: int = 100) -> CropErrors:
+def crop_errors(
+    model: nn.Module,
+    images: Tensor,
+    labels: Tensor,
+    crop_size: int,
+    *,
+    batch_size: int = 100,
+) -> CropErrors:
     """Return the top-1 errors of ``model`` on each of the ten test patches and on their average (§4.1).
 
     ``images`` (N, C, H, W) are larger than ``crop_size``; ``labels`` (N,) are class indices. The model
@@ -60,7 +79,9 @@ def crop_errors(model: nn.Module, images: Tensor, labels: Tensor, crop_size: int
     images = check_images(images, channels=None)
     labels = check_tensor(labels, "labels", ndim=1)
     if len(labels) != len(images) or len(images) == 0:
-        raise ValueError(f"labels must have one entry per image ({len(images)}, at least 1), got {len(labels)}")
+        raise ValueError(
+            f"labels must have one entry per image ({len(images)}, at least 1), got {len(labels)}"
+        )
     crop_size = check_int(crop_size, "crop_size")
     batch_size = check_int(batch_size, "batch_size")
     device = next(model.parameters()).device
@@ -71,15 +92,25 @@ def crop_errors(model: nn.Module, images: Tensor, labels: Tensor, crop_size: int
     try:
         with torch.no_grad():
             for chunk, truth in zip(images.split(batch_size), labels.split(batch_size)):
-                crops = ten_crop(chunk, crop_size).flatten(0, 1).to(device)  # (n·10, C, c, c)
-                probabilities = model(crops).softmax(dim=1).view(len(chunk), 10, -1).cpu()  # (n, 10, K)
+                crops = (
+                    ten_crop(chunk, crop_size).flatten(0, 1).to(device)
+                )  # (n·10, C, c, c)
+                probabilities = (
+                    model(crops).softmax(dim=1).view(len(chunk), 10, -1).cpu()
+                )  # (n, 10, K)
                 truth = truth.cpu()
-                wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(dim=0)
-                wrong_average += int((probabilities.mean(dim=1).argmax(dim=1) != truth).sum())
+                wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(
+                    dim=0
+                )
+                wrong_average += int(
+                    (probabilities.mean(dim=1).argmax(dim=1) != truth).sum()
+                )
     finally:
         model.train(was_training)
     count = len(images)
-    return CropErrors(tuple((wrong_per_crop / count).tolist()), wrong_average / count, count)
+    return CropErrors(
+        tuple((wrong_per_crop / count).tolist()), wrong_average / count, count
+    )
 
 
 def enlarged(dataset: Dataset, image_size: int) -> TensorDataset:
@@ -95,5 +126,11 @@ def enlarged(dataset: Dataset, image_size: int) -> TensorDataset:
     images = torch.stack([image for image, _ in pairs])  # (N, C, H, W)
     check_images(images, channels=None)
     labels = torch.tensor([int(label) for _, label in pairs])
-    resized = F.interpolate(images, size=(image_size, image_size), mode="bilinear", antialias=True, align_corners=False)
+    resized = F.interpolate(
+        images,
+        size=(image_size, image_size),
+        mode="bilinear",
+        antialias=True,
+        align_corners=False,
+    )
     return TensorDataset(resized.clamp(0, 1), labels)

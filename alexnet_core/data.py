@@ -45,10 +45,20 @@ CIFAR10_CLASSES = (
 SAMPLE_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "grace_hopper")
 
 _SPLITS = ("train", "test")
-_EAGER_MAX_SIZE = 64  # sizes up to this are drawn at construction, larger ones per index
-_CHUNK = 256  # images rendered together at construction (keeps the working set in cache)
-_BACKGROUND_WAVES = 4  # the background sums cosine waves of 0-3 half-periods in each direction
-_TEXTURE_ANGLES = {5: math.pi / 2, 6: 0.0, 7: math.pi / 4}  # stripe normal for each stripe class
+_EAGER_MAX_SIZE = (
+    64  # sizes up to this are drawn at construction, larger ones per index
+)
+_CHUNK = (
+    256  # images rendered together at construction (keeps the working set in cache)
+)
+_BACKGROUND_WAVES = (
+    4  # the background sums cosine waves of 0-3 half-periods in each direction
+)
+_TEXTURE_ANGLES = {
+    5: math.pi / 2,
+    6: 0.0,
+    7: math.pi / 4,
+}  # stripe normal for each stripe class
 
 
 class OfflineShapes(Dataset):
@@ -86,19 +96,27 @@ class OfflineShapes(Dataset):
     ) -> None:
         self.num_images = check_int(num_images, "num_images")
         self.image_size = check_int(image_size, "image_size", minimum=8)
-        self.num_classes = check_int(num_classes, "num_classes", minimum=2, maximum=len(SHAPE_CLASSES))
+        self.num_classes = check_int(
+            num_classes, "num_classes", minimum=2, maximum=len(SHAPE_CLASSES)
+        )
         self.seed = check_int(seed, "seed", minimum=0)
         self.split = check_choice(split, "split", _SPLITS)
         if eager is not None and not isinstance(eager, bool):
-            raise TypeError(f"eager must be a bool or None, got {eager!r} ({type(eager).__name__})")
+            raise TypeError(
+                f"eager must be a bool or None, got {eager!r} ({type(eager).__name__})"
+            )
         self.eager = self.image_size <= _EAGER_MAX_SIZE if eager is None else eager
         self.classes = list(SHAPE_CLASSES[: self.num_classes])
-        generator = torch.Generator().manual_seed(self.seed * len(_SPLITS) + _SPLITS.index(self.split))
+        generator = torch.Generator().manual_seed(
+            self.seed * len(_SPLITS) + _SPLITS.index(self.split)
+        )
         self._params = _draw_params(self.num_images, self.num_classes, generator)
         self.labels = self._params["label"]  # (N,) long
         self.images: torch.Tensor | None = None
         if self.eager:
-            self.images = torch.empty(self.num_images, 3, self.image_size, self.image_size)  # (N, 3, S, S)
+            self.images = torch.empty(
+                self.num_images, 3, self.image_size, self.image_size
+            )  # (N, 3, S, S)
             for start in range(0, self.num_images, _CHUNK):
                 rows = torch.arange(start, min(start + _CHUNK, self.num_images))
                 self.images[rows] = self._render(rows)
@@ -108,7 +126,9 @@ class OfflineShapes(Dataset):
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         if not -self.num_images <= index < self.num_images:
-            raise IndexError(f"index must be in [-{self.num_images}, {self.num_images}), got {index}")
+            raise IndexError(
+                f"index must be in [-{self.num_images}, {self.num_images}), got {index}"
+            )
         index = index % self.num_images
         label = int(self.labels[index])
         if self.images is not None:
@@ -124,13 +144,19 @@ class OfflineShapes(Dataset):
                 f"num_classes={self.num_classes}, seed={self.seed}, split={self.split!r})")  # fmt: skip
 
 
-def _uniform(generator: torch.Generator, low: float, high: float, *shape: int) -> torch.Tensor:
+def _uniform(
+    generator: torch.Generator, low: float, high: float, *shape: int
+) -> torch.Tensor:
     return low + (high - low) * torch.rand(shape, generator=generator)
 
 
-def _draw_params(n: int, num_classes: int, g: torch.Generator) -> dict[str, torch.Tensor]:
+def _draw_params(
+    n: int, num_classes: int, g: torch.Generator
+) -> dict[str, torch.Tensor]:
     """Return every per-image random parameter, drawn for all n images at once."""
-    label = (torch.arange(n) % num_classes)[torch.randperm(n, generator=g)]  # balanced to ±1
+    label = (torch.arange(n) % num_classes)[
+        torch.randperm(n, generator=g)
+    ]  # balanced to ±1
     scale = _uniform(g, 0.4, 0.65, n)  # object radius, in units of half the image side
     centre = _uniform(g, -1, 1, n, 2) * (1.0 - 0.8 * scale).unsqueeze(1)
     object_colour = torch.rand(n, 3, generator=g)
@@ -138,9 +164,15 @@ def _draw_params(n: int, num_classes: int, g: torch.Generator) -> dict[str, torc
     # Keep the object at least 0.5 (RGB distance) away from the mean background colour.
     offset = object_colour - background
     distance = offset.norm(dim=1, keepdim=True).clamp_min(1e-6)
-    object_colour = torch.where(distance < 0.5, background + offset / distance * 0.5, object_colour)
-    stripe_angle = torch.tensor([_TEXTURE_ANGLES.get(int(k), 0.0) for k in range(10)])[label]
-    flip = torch.randint(0, 2, (n,), generator=g) * 2 - 1  # diagonal stripes go either way
+    object_colour = torch.where(
+        distance < 0.5, background + offset / distance * 0.5, object_colour
+    )
+    stripe_angle = torch.tensor([_TEXTURE_ANGLES.get(int(k), 0.0) for k in range(10)])[
+        label
+    ]
+    flip = (
+        torch.randint(0, 2, (n,), generator=g) * 2 - 1
+    )  # diagonal stripes go either way
     stripe_angle = torch.where(label == 7, stripe_angle * flip, stripe_angle)
     return {
         "label": label,
@@ -149,11 +181,15 @@ def _draw_params(n: int, num_classes: int, g: torch.Generator) -> dict[str, torc
         "angle": _uniform(g, 0, 2 * math.pi, n),
         "texture_angle": stripe_angle + _uniform(g, -0.17, 0.17, n),  # ±10°
         "checker_angle": _uniform(g, 0, math.pi / 2, n),
-        "period": _uniform(g, 0.28, 0.4, n),  # stripe period / 2 checker cells, image units
+        "period": _uniform(
+            g, 0.28, 0.4, n
+        ),  # stripe period / 2 checker cells, image units
         "phase": torch.rand(n, 2, generator=g),
         "object_colour": object_colour.clamp(0, 1),
         "background": background,
-        "background_waves": torch.randn(n, 3, _BACKGROUND_WAVES, _BACKGROUND_WAVES, generator=g),
+        "background_waves": torch.randn(
+            n, 3, _BACKGROUND_WAVES, _BACKGROUND_WAVES, generator=g
+        ),
         "background_amplitude": _uniform(g, 0.05, 0.2, n),
         "noise_std": _uniform(g, 0.02, 0.06, n),
         "occluded": torch.rand(n, generator=g) < 0.15,
@@ -170,34 +206,67 @@ def _outline_distance(kind: int, x: torch.Tensor, y: torch.Tensor) -> torch.Tens
     if kind == 1:  # square
         return torch.maximum(x.abs(), y.abs()) - 0.85
     if kind == 2:  # triangle: the farthest of three edge lines, inradius 0.55
-        edges = [x * math.cos(a) + y * math.sin(a) for a in (math.pi / 2, 7 * math.pi / 6, 11 * math.pi / 6)]
+        edges = [
+            x * math.cos(a) + y * math.sin(a)
+            for a in (math.pi / 2, 7 * math.pi / 6, 11 * math.pi / 6)
+        ]
         return torch.maximum(torch.maximum(edges[0], edges[1]), edges[2]) - 0.55
     if kind == 3:  # ring: radii 0.44 to 1
         return (torch.sqrt(x * x + y * y) - 0.72).abs() - 0.28
     if kind == 4:  # cross: two bars 2 long, 0.64 wide
-        return torch.minimum(torch.maximum(x.abs() - 1.0, y.abs() - 0.32), torch.maximum(x.abs() - 0.32, y.abs() - 1.0))
+        return torch.minimum(
+            torch.maximum(x.abs() - 1.0, y.abs() - 0.32),
+            torch.maximum(x.abs() - 0.32, y.abs() - 1.0),
+        )
     if kind == 9:  # blob pair: two discs of radius 0.45
         y2 = y * y
-        return torch.minimum(torch.sqrt((x - 0.55) ** 2 + y2), torch.sqrt((x + 0.55) ** 2 + y2)) - 0.45
+        return (
+            torch.minimum(
+                torch.sqrt((x - 0.55) ** 2 + y2), torch.sqrt((x + 0.55) ** 2 + y2)
+            )
+            - 0.45
+        )
     return torch.sqrt(x * x + y * y) - 1.0  # disc, and the window of the textures (5-8)
 
 
-def _texture_distance(kind: int, p: dict[str, torch.Tensor], u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+def _texture_distance(
+    kind: int, p: dict[str, torch.Tensor], u: torch.Tensor, v: torch.Tensor
+) -> torch.Tensor:
     """Return the signed distance to the stripes (5-7) or checkerboard (8), in image units."""
     view = lambda t: t.view(-1, 1, 1)  # noqa: E731
     period, phase = view(p["period"]), p["phase"]
     if kind != 8:
         angle = view(p["texture_angle"])
         across = u * torch.cos(angle) + v * torch.sin(angle)
-        return ((torch.frac(across / period + view(phase[:, 0]) + 8.0) - 0.5).abs() - 0.25) * period
+        return (
+            (torch.frac(across / period + view(phase[:, 0]) + 8.0) - 0.5).abs() - 0.25
+        ) * period
     angle, cell = view(p["checker_angle"]), period / 2
-    a = torch.frac((u * torch.cos(angle) + v * torch.sin(angle)) / cell + view(phase[:, 0]) + 8.0) - 0.5
-    b = torch.frac((v * torch.cos(angle) - u * torch.sin(angle)) / cell + view(phase[:, 1]) + 8.0) - 0.5
-    to_edge = torch.minimum(torch.minimum(a.abs(), 0.5 - a.abs()), torch.minimum(b.abs(), 0.5 - b.abs()))
+    a = (
+        torch.frac(
+            (u * torch.cos(angle) + v * torch.sin(angle)) / cell
+            + view(phase[:, 0])
+            + 8.0
+        )
+        - 0.5
+    )
+    b = (
+        torch.frac(
+            (v * torch.cos(angle) - u * torch.sin(angle)) / cell
+            + view(phase[:, 1])
+            + 8.0
+        )
+        - 0.5
+    )
+    to_edge = torch.minimum(
+        torch.minimum(a.abs(), 0.5 - a.abs()), torch.minimum(b.abs(), 0.5 - b.abs())
+    )
     return torch.where(a * b > 0, -to_edge, to_edge) * cell
 
 
-def _coverage(p: dict[str, torch.Tensor], u: torch.Tensor, v: torch.Tensor, size: int) -> torch.Tensor:
+def _coverage(
+    p: dict[str, torch.Tensor], u: torch.Tensor, v: torch.Tensor, size: int
+) -> torch.Tensor:
     """Return how much of each pixel the object covers, (n, S, S) in [0, 1], one class at a time."""
     view = lambda t: t.view(-1, 1, 1)  # noqa: E731
     coverage = torch.empty(p["label"].shape[0], size, size)
@@ -211,7 +280,9 @@ def _coverage(p: dict[str, torch.Tensor], u: torch.Tensor, v: torch.Tensor, size
         distance = _outline_distance(kind, x, y) * scale
         if 5 <= kind <= 8:
             distance = torch.maximum(distance, _texture_distance(kind, q, du, dv))
-        coverage[rows] = (0.5 - distance * (size / 2)).clamp(0, 1)  # 1-pixel-wide antialiased edge
+        coverage[rows] = (0.5 - distance * (size / 2)).clamp(
+            0, 1
+        )  # 1-pixel-wide antialiased edge
     return coverage
 
 
@@ -219,12 +290,20 @@ def _background(p: dict[str, torch.Tensor], size: int) -> torch.Tensor:
     """Return smooth backgrounds (n, 3, S, S): a base colour plus low-frequency cosine waves."""
     frequencies = torch.arange(_BACKGROUND_WAVES, dtype=torch.float32)
     pixels = torch.arange(size, dtype=torch.float32) + 0.5
-    waves = torch.cos(math.pi / size * frequencies.view(-1, 1) * pixels)  # (K, S): row k has k half-waves
-    damping = 1 / (1 + frequencies.view(-1, 1) + frequencies)  # (K, K): coarse waves dominate
-    weights = p["background_waves"] * damping * p["background_amplitude"].view(-1, 1, 1, 1)  # (n, 3, K, K)
+    waves = torch.cos(
+        math.pi / size * frequencies.view(-1, 1) * pixels
+    )  # (K, S): row k has k half-waves
+    damping = 1 / (
+        1 + frequencies.view(-1, 1) + frequencies
+    )  # (K, K): coarse waves dominate
+    weights = (
+        p["background_waves"] * damping * p["background_amplitude"].view(-1, 1, 1, 1)
+    )  # (n, 3, K, K)
     # Separable sum over the K×K wave pairs, written as explicit sums so that every image gets the
     # same floating-point result whether it is rendered alone or in a batch.
-    rows = sum(weights[..., k, :, None] * waves[k] for k in range(_BACKGROUND_WAVES))  # (n, 3, K, S)
+    rows = sum(
+        weights[..., k, :, None] * waves[k] for k in range(_BACKGROUND_WAVES)
+    )  # (n, 3, K, S)
     field = p["background"].view(-1, 3, 1, 1).expand(-1, -1, size, size).clone()
     for k in range(_BACKGROUND_WAVES):
         field.addcmul_(waves[k].view(size, 1), rows[:, :, k, None, :])
@@ -234,7 +313,9 @@ def _background(p: dict[str, torch.Tensor], size: int) -> torch.Tensor:
 def _render(p: dict[str, torch.Tensor], size: int) -> torch.Tensor:
     """Return the images (n, 3, size, size) in [0, 1] described by the parameters ``p``."""
     view = lambda t: t.view(-1, 1, 1)  # noqa: E731
-    pixels = (torch.arange(size, dtype=torch.float32) * 2 + 1) / size - 1  # pixel centres in [-1, 1]
+    pixels = (
+        torch.arange(size, dtype=torch.float32) * 2 + 1
+    ) / size - 1  # pixel centres in [-1, 1]
     v, u = pixels.view(1, size, 1), pixels.view(1, 1, size)
     coverage = _coverage(p, u, v, size).unsqueeze(1)  # (n, 1, S, S)
 
@@ -243,25 +324,44 @@ def _render(p: dict[str, torch.Tensor], size: int) -> torch.Tensor:
 
     occluded = p["occluded"].nonzero().squeeze(1)
     if len(occluded):  # a rectangle next to the object hides part of it
-        q = {key: p[key][occluded] for key in ("occluder_direction", "occluder_distance", "scale", "centre",
-                                                "occluder_half_size", "occluder_colour")}
+        q = {
+            key: p[key][occluded]
+            for key in (
+                "occluder_direction",
+                "occluder_distance",
+                "scale",
+                "centre",
+                "occluder_half_size",
+                "occluder_colour",
+            )
+        }
         reach = q["occluder_distance"] * q["scale"]
         du = u - view(q["centre"][:, 0] + reach * torch.cos(q["occluder_direction"]))
         dv = v - view(q["centre"][:, 1] + reach * torch.sin(q["occluder_direction"]))
         half = q["occluder_half_size"]
         box = torch.maximum(du.abs() - view(half[:, 0]), dv.abs() - view(half[:, 1]))
         hidden = (0.5 - box * (size / 2)).clamp(0, 1).unsqueeze(1)  # (m, 1, S, S)
-        images[occluded] += hidden * (q["occluder_colour"].view(-1, 3, 1, 1) - images[occluded])
+        images[occluded] += hidden * (
+            q["occluder_colour"].view(-1, 3, 1, 1) - images[occluded]
+        )
 
     noise = torch.empty_like(images)
-    for i, seed in enumerate(p["noise_seed"].tolist()):  # one generator per image: eager and lazy agree
-        torch.randn(3, size, size, generator=torch.Generator().manual_seed(seed), out=noise[i])
+    for i, seed in enumerate(
+        p["noise_seed"].tolist()
+    ):  # one generator per image: eager and lazy agree
+        torch.randn(
+            3, size, size, generator=torch.Generator().manual_seed(seed), out=noise[i]
+        )
     images.addcmul_(noise, p["noise_std"].view(-1, 1, 1, 1))
     return images.clamp_(0, 1)
 
 
 def offline_dataset(
-    split: str = "train", *, num_images: int | None = None, image_size: int = 32, seed: int = 0
+    split: str = "train",
+    *,
+    num_images: int | None = None,
+    image_size: int = 32,
+    seed: int = 0,
 ) -> OfflineShapes:
     """Return an :class:`OfflineShapes` split: 5000 training or 1000 test images unless told otherwise."""
     check_choice(split, "split", _SPLITS)
@@ -271,7 +371,12 @@ def offline_dataset(
 
 
 def make_loaders(
-    train_set: Dataset, test_set: Dataset, batch_size: int = 128, *, seed: int = 0, num_workers: int = 0
+    train_set: Dataset,
+    test_set: Dataset,
+    batch_size: int = 128,
+    *,
+    seed: int = 0,
+    num_workers: int = 0,
 ) -> tuple[DataLoader, DataLoader]:
     """Return (train loader, test loader); the training order is shuffled reproducibly from ``seed``.
 
@@ -283,7 +388,9 @@ def make_loaders(
     generator = torch.Generator().manual_seed(seed)
     train = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator,
                        num_workers=num_workers)  # fmt: skip
-    test = DataLoader(test_set, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    test = DataLoader(
+        test_set, batch_size=batch_size, shuffle=False, num_workers=num_workers
+    )
     return train, test
 
 
@@ -291,7 +398,9 @@ def _to_float_tensor(image) -> torch.Tensor:
     """Return a PIL image as a float32 (3, H, W) tensor in [0, 1] (like ToTensor)."""
     from torchvision.transforms.v2 import functional as TF
 
-    return TF.to_dtype(TF.pil_to_tensor(image.convert("RGB")), torch.float32, scale=True)
+    return TF.to_dtype(
+        TF.pil_to_tensor(image.convert("RGB")), torch.float32, scale=True
+    )
 
 
 def _describe(value: object) -> str:
@@ -301,9 +410,13 @@ def _describe(value: object) -> str:
 def _check_folder_arguments(root: object, transform: object) -> Path:
     """Return ``root`` as a Path after checking it is a path and ``transform`` is callable or None."""
     if isinstance(root, bool) or not isinstance(root, (str, os.PathLike)):
-        raise TypeError(f"root must be a folder path (str or os.PathLike), got {_describe(root)}")
+        raise TypeError(
+            f"root must be a folder path (str or os.PathLike), got {_describe(root)}"
+        )
     if transform is not None and not callable(transform):
-        raise TypeError(f"transform must be callable or None, got {_describe(transform)}")
+        raise TypeError(
+            f"transform must be callable or None, got {_describe(transform)}"
+        )
     return Path(root)
 
 
@@ -321,8 +434,14 @@ def _download_cifar10(root: Path) -> None:
     archive = root / CIFAR10.filename
     archive_was_there = archive.exists()
     try:
-        download_and_extract_archive(CIFAR10.url, str(root), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
-    except (OSError, RuntimeError, ValueError) as error:  # no network, blocked, or a bad download
+        download_and_extract_archive(
+            CIFAR10.url, str(root), filename=CIFAR10.filename, md5=CIFAR10.tgz_md5
+        )
+    except (
+        OSError,
+        RuntimeError,
+        ValueError,
+    ) as error:  # no network, blocked, or a bad download
         if not archive_was_there:
             archive.unlink(missing_ok=True)  # leave nothing half-written behind
         raise ConnectionError(
@@ -348,7 +467,9 @@ def cifar10(
     _check_bool(train, "train")
     _check_bool(download, "download")
     folder = path / CIFAR10.base_folder
-    needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
+    needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [
+        CIFAR10.meta["filename"]
+    ]
     missing = [name for name in needed if not (folder / name).is_file()]
     if missing and download:
         _download_cifar10(path)
@@ -358,7 +479,12 @@ def cifar10(
             f"pass download=True (needs internet) or put cifar-10-batches-py in {path.resolve()}"
         )
     try:
-        return CIFAR10(str(path), train=train, download=False, transform=transform or _to_float_tensor)
+        return CIFAR10(
+            str(path),
+            train=train,
+            download=False,
+            transform=transform or _to_float_tensor,
+        )
     except RuntimeError as error:  # torchvision's MD5 check failed
         raise ValueError(
             f"CIFAR-10 files in {folder.resolve()} failed torchvision's MD5 check (corrupted or partial "
@@ -380,7 +506,9 @@ def image_folder(
     path = _check_folder_arguments(root, transform)
     check_int(image_size, "image_size")
     if not path.is_dir():
-        raise FileNotFoundError(f"root must be an existing folder of class subfolders, got {str(path)!r}")
+        raise FileNotFoundError(
+            f"root must be an existing folder of class subfolders, got {str(path)!r}"
+        )
     if not any(child.is_dir() for child in path.iterdir()):
         raise FileNotFoundError(
             f"root must contain one subfolder per class (root/<class>/<image>.jpg), found none in {str(path)!r}"
@@ -421,7 +549,9 @@ def sample_photo(name: str = "astronaut", *, size: int | None = None) -> torch.T
         try:
             import skimage.data
         except ImportError as error:
-            raise ImportError(f"sample_photo({name!r}) needs scikit-image: pip install scikit-image") from error
+            raise ImportError(
+                f"sample_photo({name!r}) needs scikit-image: pip install scikit-image"
+            ) from error
         array = getattr(skimage.data, name)()
     image = torch.from_numpy(array.copy()).permute(2, 0, 1).float() / 255  # (3, H, W)
     return image if size is None else _resize_centre_crop(image, size)

@@ -28,34 +28,48 @@ MODES = ("inverted", "paper")
 
 def _check_generator(generator: object) -> None:
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
 
 
-def sample_keep_mask(shape: tuple[int, ...] | torch.Size, p: float = 0.5, *, generator: torch.Generator | None = None) -> torch.Tensor:
+def sample_keep_mask(
+    shape: tuple[int, ...] | torch.Size,
+    p: float = 0.5,
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
     """Return a bool tensor of ``shape``: True (kept) with probability 1 − p, False (dropped) with probability p."""
     p = check_probability(p, "p")
     _check_generator(generator)
-    if not isinstance(shape, (tuple, list, torch.Size)) or not all(isinstance(s, int) and s >= 0 for s in shape):
+    if not isinstance(shape, (tuple, list, torch.Size)) or not all(
+        isinstance(s, int) and s >= 0 for s in shape
+    ):
         raise ValueError(f"shape must be a tuple of non-negative ints, got {shape!r}")
     return torch.rand(tuple(shape), generator=generator) >= p
 
 
-def apply_dropout(x: torch.Tensor, keep: torch.Tensor, p: float = 0.5, *, mode: str = "inverted") -> torch.Tensor:
+def apply_dropout(
+    x: torch.Tensor, keep: torch.Tensor, p: float = 0.5, *, mode: str = "inverted"
+) -> torch.Tensor:
     """Return the training-time output: x·keep/(1 − p) (``"inverted"``, PyTorch) or x·keep (``"paper"``, §4.2)."""
     check_tensor(x, "x", floating=True)
     check_tensor(keep, "keep")
     if keep.dtype != torch.bool or keep.shape != x.shape:
-        raise ValueError(f"keep must be a bool tensor of x's shape {tuple(x.shape)}, got {keep.dtype} {tuple(keep.shape)}")
+        raise ValueError(
+            f"keep must be a bool tensor of x's shape {tuple(x.shape)}, got {keep.dtype} {tuple(keep.shape)}"
+        )
     p = check_probability(p, "p")
     check_choice(mode, "mode", MODES)
     kept = x * keep.to(device=x.device, dtype=x.dtype)
     return kept / (1.0 - p) if mode == "inverted" else kept
 
 
-def inference_output(x: torch.Tensor, p: float = 0.5, *, mode: str = "inverted") -> torch.Tensor:
+def inference_output(
+    x: torch.Tensor, p: float = 0.5, *, mode: str = "inverted"
+) -> torch.Tensor:
     """Return the test-time output: x unchanged (``"inverted"``) or x·(1 − p) (``"paper"``: §4.2's ×0.5 for p = 0.5)."""
     check_tensor(x, "x", floating=True)
     p = check_probability(p, "p")
     check_choice(mode, "mode", MODES)
     return x.clone() if mode == "inverted" else x * (1.0 - p)
-

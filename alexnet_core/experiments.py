@@ -22,12 +22,31 @@ __all__ = ["quick_data", "compare", "lr_sweep", "best_history"]
 Builder = Callable[[], nn.Module]
 
 
-def quick_data(num_train: int = 2000, num_test: int = 500, *, image_size: int = 32, num_classes: int = 10, seed: int = 0):
+def quick_data(
+    num_train: int = 2000,
+    num_test: int = 500,
+    *,
+    image_size: int = 32,
+    num_classes: int = 10,
+    seed: int = 0,
+):
     """Return (train_set, test_set) of the offline procedural images: the quick configuration."""
     check_int(num_train, "num_train")
     check_int(num_test, "num_test")
-    train_set = OfflineShapes(num_train, image_size=image_size, num_classes=num_classes, seed=seed, split="train")
-    test_set = OfflineShapes(num_test, image_size=image_size, num_classes=num_classes, seed=seed, split="test")
+    train_set = OfflineShapes(
+        num_train,
+        image_size=image_size,
+        num_classes=num_classes,
+        seed=seed,
+        split="train",
+    )
+    test_set = OfflineShapes(
+        num_test,
+        image_size=image_size,
+        num_classes=num_classes,
+        seed=seed,
+        split="test",
+    )
     return train_set, test_set
 
 
@@ -48,23 +67,36 @@ def compare(
     every run starts from an initialisation drawn the same way.
     """
     if not isinstance(builders, Mapping) or not builders:
-        raise ValueError(f"builders must be a non-empty dict of label -> model-building function, got {builders!r}")
+        raise ValueError(
+            f"builders must be a non-empty dict of label -> model-building function, got {builders!r}"
+        )
     config = config or TrainConfig()
     configs = dict(configs or {})
-    for name, value in (("config", config), *((f"configs[{k!r}]", v) for k, v in configs.items())):
+    for name, value in (
+        ("config", config),
+        *((f"configs[{k!r}]", v) for k, v in configs.items()),
+    ):
         if not isinstance(value, TrainConfig):
-            raise TypeError(f"{name} must be a TrainConfig, got {value!r} ({type(value).__name__})")
+            raise TypeError(
+                f"{name} must be a TrainConfig, got {value!r} ({type(value).__name__})"
+            )
     unknown = sorted(set(configs) - set(builders))
     if unknown:
-        raise ValueError(f"configs has labels {unknown} that are not in builders ({sorted(builders)})")
+        raise ValueError(
+            f"configs has labels {unknown} that are not in builders ({sorted(builders)})"
+        )
     histories = {}
     for label, build in builders.items():
         if not callable(build):
-            raise TypeError(f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}")
+            raise TypeError(
+                f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}"
+            )
         run_config = configs.get(label, config)
         torch.manual_seed(run_config.seed)
         model = build()
-        histories[label] = train(model, train_set, test_set, run_config, device=device, augment=augment)
+        histories[label] = train(
+            model, train_set, test_set, run_config, device=device, augment=augment
+        )
     return histories
 
 
@@ -79,7 +111,10 @@ def best_history(histories: Mapping[float, History], *, target: float = 0.25) ->
 
     def score(item):
         reached = epochs_to_reach(item[1], target)
-        return (reached if reached is not None else float("inf"), item[1].train_error[-1])
+        return (
+            reached if reached is not None else float("inf"),
+            item[1].train_error[-1],
+        )
 
     return min(histories.items(), key=score)[0]
 
@@ -99,15 +134,21 @@ def lr_sweep(
     rate "to make training as fast as possible"). No test set is used: this is about optimisation.
     """
     if not isinstance(learning_rates, Sequence) or isinstance(learning_rates, str):
-        raise TypeError(f"learning_rates must be a list of rates such as [0.01, 0.03], got {learning_rates!r}")
+        raise TypeError(
+            f"learning_rates must be a list of rates such as [0.01, 0.03], got {learning_rates!r}"
+        )
     rates = [check_positive_float(lr, "learning_rates[i]") for lr in learning_rates]
     check_positive_float(target, "target")  # before training, not after
     if not rates:
         raise ValueError("learning_rates must list at least one rate, got none")
     config = config or TrainConfig()
     runs = compare(
-        {f"{lr:g}": build for lr in rates}, train_set, None, config,
-        configs={f"{lr:g}": replace(config, lr=lr) for lr in rates}, device=device,
+        {f"{lr:g}": build for lr in rates},
+        train_set,
+        None,
+        config,
+        configs={f"{lr:g}": replace(config, lr=lr) for lr in rates},
+        device=device,
     )
     histories = {lr: runs[f"{lr:g}"] for lr in rates}
     return best_history(histories, target=target), histories

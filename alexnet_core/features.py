@@ -25,12 +25,18 @@ def _resolve(model: nn.Module, name: str) -> nn.Module:
     try:
         return model.get_submodule(name)
     except AttributeError:
-        known = ", ".join(names.values()) or ", ".join(n for n, _ in model.named_modules() if n)
-        raise ValueError(f"layers must name layers of the model ({known}); got {name!r}") from None
+        known = ", ".join(names.values()) or ", ".join(
+            n for n, _ in model.named_modules() if n
+        )
+        raise ValueError(
+            f"layers must name layers of the model ({known}); got {name!r}"
+        ) from None
 
 
 @torch.no_grad()
-def capture_activations(model: nn.Module, x: torch.Tensor, layers: str | Iterable[str]) -> dict[str, torch.Tensor]:
+def capture_activations(
+    model: nn.Module, x: torch.Tensor, layers: str | Iterable[str]
+) -> dict[str, torch.Tensor]:
     """Return {layer name: output} for the named layers on input ``x``, via forward hooks.
 
     Names are the paper's (``"conv1"``, ``"relu1"``, ``"lrn1"``, ``"pool5"``, ``"fc7"``) for an
@@ -40,16 +46,30 @@ def capture_activations(model: nn.Module, x: torch.Tensor, layers: str | Iterabl
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_tensor(x, "x", ndim=4, floating=True)
-    names = [layers] if isinstance(layers, str) else list(layers) if isinstance(layers, Iterable) else [layers]
+    names = (
+        [layers]
+        if isinstance(layers, str)
+        else list(layers)
+        if isinstance(layers, Iterable)
+        else [layers]
+    )
     if not all(isinstance(name, str) for name in names):
-        raise TypeError(f"layers must be a layer name or a list of names such as ['conv1', 'fc7'], got {layers!r}")
+        raise TypeError(
+            f"layers must be a layer name or a list of names such as ['conv1', 'fc7'], got {layers!r}"
+        )
     if not names:
         raise ValueError("layers must name at least one layer, got an empty list")
     captured: dict[str, torch.Tensor] = {}
     hooks = []
     for name in names:
         module = _resolve(model, name)
-        hooks.append(module.register_forward_hook(lambda m, i, out, name=name: captured.__setitem__(name, out.detach().cpu().clone())))
+        hooks.append(
+            module.register_forward_hook(
+                lambda m, i, out, name=name: captured.__setitem__(
+                    name, out.detach().cpu().clone()
+                )
+            )
+        )
     was_training = model.training
     try:
         model.eval()
@@ -62,7 +82,9 @@ def capture_activations(model: nn.Module, x: torch.Tensor, layers: str | Iterabl
     return {name: captured[name] for name in names}
 
 
-def extract_features(model: nn.Module, x: torch.Tensor, layer: str = "relu7", *, batch_size: int = 256) -> torch.Tensor:
+def extract_features(
+    model: nn.Module, x: torch.Tensor, layer: str = "relu7", *, batch_size: int = 256
+) -> torch.Tensor:
     """Return the flattened activations (N, D) of ``layer`` for images ``x``, in batches.
 
     The default ``"relu7"`` is fc7 after its ReLU: the 4096-d vector Fig. 4 compares (for the small
@@ -72,11 +94,20 @@ def extract_features(model: nn.Module, x: torch.Tensor, layer: str = "relu7", *,
     check_int(batch_size, "batch_size")
     if len(x) == 0:
         raise ValueError(f"x must hold at least one image, got shape {tuple(x.shape)}")
-    chunks = [capture_activations(model, x[i : i + batch_size], layer)[layer] for i in range(0, len(x), batch_size)]
+    chunks = [
+        capture_activations(model, x[i : i + batch_size], layer)[layer]
+        for i in range(0, len(x), batch_size)
+    ]
     return torch.cat(chunks).flatten(1)
 
 
-def nearest_neighbours(features: torch.Tensor, queries: torch.Tensor, k: int = 5, *, exclude_self: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def nearest_neighbours(
+    features: torch.Tensor,
+    queries: torch.Tensor,
+    k: int = 5,
+    *,
+    exclude_self: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (distances, indices), each (Q, k): the ``k`` rows of ``features`` (N, D) closest in
     Euclidean distance to each row of ``queries`` (Q, D), nearest first.
 
@@ -85,7 +116,9 @@ def nearest_neighbours(features: torch.Tensor, queries: torch.Tensor, k: int = 5
     """
     check_tensor(features, "features", ndim=2, floating=True)
     check_tensor(queries, "queries", ndim=2, floating=True)
-    check_finite(features, "features")  # a NaN distance would be ranked silently, giving arbitrary neighbours
+    check_finite(
+        features, "features"
+    )  # a NaN distance would be ranked silently, giving arbitrary neighbours
     check_finite(queries, "queries")
     if features.shape[1] != queries.shape[1]:
         raise ValueError(

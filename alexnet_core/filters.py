@@ -23,23 +23,33 @@ from ._checks import check_int, check_tensor
 
 __all__ = ["colourfulness", "tower_difference", "grey_share", "RANDOM_COLOURFULNESS"]
 
-RANDOM_COLOURFULNESS = (2 / 3) ** 0.5  # the score of isotropic random kernels, in expectation of its square
+RANDOM_COLOURFULNESS = (
+    2 / 3
+) ** 0.5  # the score of isotropic random kernels, in expectation of its square
 
 
 def colourfulness(weight: torch.Tensor) -> torch.Tensor:
     """Return each RGB kernel's non-grey share of its norm, (K,) in [0, 1], for weights (K, 3, h, w)."""
     check_tensor(weight, "weight", ndim=4, floating=True)
     if weight.shape[1] != 3:
-        raise ValueError(f"weight must hold RGB kernels (K, 3, h, w), got shape {tuple(weight.shape)}")
+        raise ValueError(
+            f"weight must hold RGB kernels (K, 3, h, w), got shape {tuple(weight.shape)}"
+        )
     weight = weight.detach().double()
-    colour = weight - weight.mean(dim=1, keepdim=True)  # (K, 3, h, w): remove the grey part
+    colour = weight - weight.mean(
+        dim=1, keepdim=True
+    )  # (K, 3, h, w): remove the grey part
     norms = weight.flatten(1).norm(dim=1)
     if bool((norms == 0).any()):
-        raise ValueError("weight must not contain an all-zero kernel (its colourfulness is undefined)")
+        raise ValueError(
+            "weight must not contain an all-zero kernel (its colourfulness is undefined)"
+        )
     return (colour.flatten(1).norm(dim=1) / norms).float()
 
 
-def tower_difference(scores: torch.Tensor, *, permutations: int = 10_000, seed: int = 0) -> tuple[float, float]:
+def tower_difference(
+    scores: torch.Tensor, *, permutations: int = 10_000, seed: int = 0
+) -> tuple[float, float]:
     """Return (mean of the first half − mean of the second half, two-sided permutation p-value).
 
     ``scores`` (K,) are per-kernel values in tower order (kernels 0 … K/2 − 1 on GPU 1, the rest on
@@ -49,14 +59,18 @@ def tower_difference(scores: torch.Tensor, *, permutations: int = 10_000, seed: 
     """
     check_tensor(scores, "scores", ndim=1, floating=True)
     if len(scores) < 4 or len(scores) % 2:
-        raise ValueError(f"scores must hold an even number (>= 4) of kernels, got {len(scores)}")
+        raise ValueError(
+            f"scores must hold an even number (>= 4) of kernels, got {len(scores)}"
+        )
     check_int(permutations, "permutations")
     check_int(seed, "seed", minimum=0)
     scores = scores.detach().double().cpu()
     half = len(scores) // 2
     observed = (scores[:half].mean() - scores[half:].mean()).item()
     generator = torch.Generator().manual_seed(seed)
-    order = torch.argsort(torch.rand(permutations, len(scores), generator=generator), dim=1)  # (P, K)
+    order = torch.argsort(
+        torch.rand(permutations, len(scores), generator=generator), dim=1
+    )  # (P, K)
     shuffled = scores[order]
     differences = shuffled[:, :half].mean(dim=1) - shuffled[:, half:].mean(dim=1)
     extreme = int((differences.abs() >= abs(observed) - 1e-12).sum())
@@ -73,12 +87,18 @@ def grey_share(images: torch.Tensor) -> float:
     """
     check_tensor(images, "images", ndim=4, floating=True)
     if images.shape[1] != 3 or images.shape[-1] < 2:
-        raise ValueError(f"images must have shape (N, 3, H, W) with W >= 2, got {tuple(images.shape)}")
-    steps = (images[..., 1:] - images[..., :-1]).movedim(1, -1).reshape(-1, 3).double()  # (pixels, 3)
+        raise ValueError(
+            f"images must have shape (N, 3, H, W) with W >= 2, got {tuple(images.shape)}"
+        )
+    steps = (
+        (images[..., 1:] - images[..., :-1]).movedim(1, -1).reshape(-1, 3).double()
+    )  # (pixels, 3)
     steps = steps - steps.mean(dim=0)
     covariance = steps.T @ steps  # (3, 3), unnormalised: only ratios matter
-    grey = torch.full((3,), 3 ** -0.5, dtype=torch.float64)
+    grey = torch.full((3,), 3**-0.5, dtype=torch.float64)
     total = covariance.trace()
     if total == 0:
-        raise ValueError("images must vary from pixel to pixel (every horizontal difference is 0)")
+        raise ValueError(
+            "images must vary from pixel to pixel (every horizontal difference is 0)"
+        )
     return float(grey @ covariance @ grey / total)

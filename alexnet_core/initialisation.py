@@ -22,13 +22,17 @@ __all__ = ["he_init_", "he_std"]
 def he_std(layer: nn.Module) -> float:
     """Return sqrt(2 / fan_in) for a Conv2d or Linear layer (fan_in counts one group's input channels)."""
     if not isinstance(layer, (nn.Conv2d, nn.Linear)):
-        raise TypeError(f"layer must be an nn.Conv2d or nn.Linear, got {type(layer).__name__}")
+        raise TypeError(
+            f"layer must be an nn.Conv2d or nn.Linear, got {type(layer).__name__}"
+        )
     fan_in = layer.weight[0].numel()  # (in/groups) × kh × kw, or in_features
     return math.sqrt(2.0 / fan_in)
 
 
 @torch.no_grad()
-def he_init_(model: nn.Module, *, generator: torch.Generator | None = None) -> nn.Module:
+def he_init_(
+    model: nn.Module, *, generator: torch.Generator | None = None
+) -> nn.Module:
     """Return ``model`` after drawing every Conv2d / Linear weight from N(0, 2 / fan_in) and zeroing biases, in place.
 
     The same as ``nn.init.kaiming_normal_(w, nonlinearity="relu")`` layer by layer, with an optional
@@ -37,7 +41,9 @@ def he_init_(model: nn.Module, *, generator: torch.Generator | None = None) -> n
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {type(generator).__name__}"
+        )
     for layer in model.modules():
         if isinstance(layer, (nn.Conv2d, nn.Linear)):
             layer.weight.normal_(0.0, he_std(layer), generator=generator)

@@ -26,12 +26,19 @@ from torch import nn
 
 from ._checks import check_choice, check_int, check_positive_float, check_tensor
 
-__all__ = ["local_response_norm", "LocalResponseNorm", "local_response_norm_loop", "torch_alpha"]
+__all__ = [
+    "local_response_norm",
+    "LocalResponseNorm",
+    "local_response_norm_loop",
+    "torch_alpha",
+]
 
 CONVENTIONS = ("paper", "pytorch")
 
 
-def _check_parameters(size: object, alpha: object, beta: object, k: object, convention: object):
+def _check_parameters(
+    size: object, alpha: object, beta: object, k: object, convention: object
+):
     """Return (size, alpha, beta, k, convention) validated and converted to int/float/str."""
     size = check_int(size, "size")
     alpha = check_positive_float(alpha, "alpha")
@@ -76,7 +83,9 @@ def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
     return t.unflatten(1, (groups, t.shape[1] // groups))
 
 
-def _padded_like(like: torch.Tensor, before: int, after: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _padded_like(
+    like: torch.Tensor, before: int, after: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Return (buffer, middle): ``like`` zero-padded by before/after channels along dim 2, uninitialised.
 
     The buffer has ``like``'s dimension order in memory (so channels_last stays channels_last) and
@@ -84,8 +93,12 @@ def _padded_like(like: torch.Tensor, before: int, after: int) -> tuple[torch.Ten
     """
     shape = list(like.shape)
     shape[2] += before + after
-    order = sorted(range(like.ndim), key=like.stride, reverse=True)  # outermost dimension first
-    buffer = like.new_empty([shape[d] for d in order]).permute([order.index(d) for d in range(like.ndim)])
+    order = sorted(
+        range(like.ndim), key=like.stride, reverse=True
+    )  # outermost dimension first
+    buffer = like.new_empty([shape[d] for d in order]).permute(
+        [order.index(d) for d in range(like.ndim)]
+    )
     buffer.narrow(2, 0, before).zero_()
     buffer.narrow(2, shape[2] - after, after).zero_()
     return buffer, buffer.narrow(2, before, like.shape[2])
@@ -102,9 +115,13 @@ def _window_sum(buffer: torch.Tensor, channels: int) -> torch.Tensor:
     return total
 
 
-def _inverse_power_(denominator: torch.Tensor, beta: float, out: torch.Tensor) -> torch.Tensor:
+def _inverse_power_(
+    denominator: torch.Tensor, beta: float, out: torch.Tensor
+) -> torch.Tensor:
     """Return ``out`` filled with denominator^(−β); exact-to-rounding shortcuts for common β."""
-    if beta == 0.75:  # the paper's β: d^−0.75 = d^−0.5 · (d^−0.5)^0.5, ~10x cheaper than pow on CPU
+    if (
+        beta == 0.75
+    ):  # the paper's β: d^−0.75 = d^−0.5 · (d^−0.5)^0.5, ~10x cheaper than pow on CPU
         torch.rsqrt(denominator, out=out)
         return out.mul_(out.sqrt())
     if beta == 0.5:
@@ -127,10 +144,14 @@ class _LocalResponseNormFunction(torch.autograd.Function):
     def forward(ctx, x, size, coefficient, beta, k, groups):  # noqa: D102 (see class docstring)
         x_grouped = _grouped(x, groups)  # (N, g, C/g, *spatial)
         buffer, squares = _padded_like(x_grouped, size // 2, (size - 1) // 2)
-        torch.mul(x_grouped, x_grouped, out=squares)  # zero padding clips the window at the edges
+        torch.mul(
+            x_grouped, x_grouped, out=squares
+        )  # zero padding clips the window at the edges
         denominator = _window_sum(buffer, x_grouped.shape[2])
         denominator.mul_(coefficient).add_(k)  # d = k + c Σ a²
-        scale = _inverse_power_(denominator, beta, out=squares)  # d^−β, reusing the buffer
+        scale = _inverse_power_(
+            denominator, beta, out=squares
+        )  # d^−β, reusing the buffer
         out = torch.empty_like(x)  # (N, C, *spatial), x's memory format
         torch.mul(x_grouped, scale, out=_grouped(out, groups))
         ctx.save_for_backward(x, denominator, scale)
@@ -141,8 +162,12 @@ class _LocalResponseNormFunction(torch.autograd.Function):
     def backward(ctx, grad_output):  # noqa: D102
         x, denominator, scale = ctx.saved_tensors
         size, coefficient, beta, k, groups = ctx.parameters
-        if torch.is_grad_enabled():  # create_graph=True: use differentiable ops for double backward
-            grad = _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups)
+        if (
+            torch.is_grad_enabled()
+        ):  # create_graph=True: use differentiable ops for double backward
+            grad = _backward_differentiable(
+                x, grad_output, size, coefficient, beta, k, groups
+            )
             return grad, None, None, None, None, None
         x_grouped = _grouped(x, groups)
         grad = torch.empty_like(x)
@@ -150,25 +175,33 @@ class _LocalResponseNormFunction(torch.autograd.Function):
         torch.mul(_grouped(grad_output, groups), scale, out=grad_grouped)  # g d^−β
         # the transposed window: j runs over i − (size−1)//2 … i + size//2
         buffer, weighted = _padded_like(x_grouped, (size - 1) // 2, size // 2)
-        torch.mul(grad_grouped, x_grouped, out=weighted).div_(denominator)  # g a d^(−β−1)
+        torch.mul(grad_grouped, x_grouped, out=weighted).div_(
+            denominator
+        )  # g a d^(−β−1)
         window = _window_sum(buffer, x_grouped.shape[2])
         grad_grouped.addcmul_(x_grouped, window, value=-2.0 * coefficient * beta)
         return grad, None, None, None, None, None
 
 
-def _window_sum_differentiable(values: torch.Tensor, before: int, after: int, groups: int):
+def _window_sum_differentiable(
+    values: torch.Tensor, before: int, after: int, groups: int
+):
     """Return the window sums of ``values`` using only out-of-place (twice differentiable) ops."""
     grouped = _grouped(values, groups)  # (N, g, C/g, *spatial)
     channels = grouped.shape[2]
     padded = F.pad(grouped, [0, 0] * (values.ndim - 2) + [before, after])
-    total = sum(padded.narrow(2, offset, channels) for offset in range(before + after + 1))
+    total = sum(
+        padded.narrow(2, offset, channels) for offset in range(before + after + 1)
+    )
     return total.flatten(1, 2)
 
 
 def _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups):
     """Return ∂L/∂x from the same formula as the fast backward, built from differentiable ops."""
     before, after = size // 2, (size - 1) // 2
-    denominator = k + coefficient * _window_sum_differentiable(x * x, before, after, groups)
+    denominator = k + coefficient * _window_sum_differentiable(
+        x * x, before, after, groups
+    )
     grad = grad_output * denominator.pow(-beta)
     window = _window_sum_differentiable(grad * x / denominator, after, before, groups)
     return grad - 2.0 * coefficient * beta * x * window
@@ -201,7 +234,9 @@ def local_response_norm(
     Differentiable to any order (double backward recomputes through plain torch ops); runs on
     any device.
     """
-    size, alpha, beta, k, convention = _check_parameters(size, alpha, beta, k, convention)
+    size, alpha, beta, k, convention = _check_parameters(
+        size, alpha, beta, k, convention
+    )
     x, groups = _check_input(x, groups)
     coefficient = _sum_coefficient(alpha, size, convention)
     return _LocalResponseNormFunction.apply(x, size, coefficient, beta, k, groups)
@@ -217,7 +252,9 @@ def local_response_norm_loop(
     convention: str = "paper",
 ) -> torch.Tensor:
     """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable)."""
-    size, alpha, beta, k, convention = _check_parameters(size, alpha, beta, k, convention)
+    size, alpha, beta, k, convention = _check_parameters(
+        size, alpha, beta, k, convention
+    )
     x, _ = _check_input(x, 1)
     coefficient = _sum_coefficient(alpha, size, convention)
     channels = x.shape[1]
@@ -257,7 +294,13 @@ class LocalResponseNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the normalised activations, same shape as ``x``."""
         return local_response_norm(
-            x, self.size, self.alpha, self.beta, self.k, convention=self.convention, groups=self.groups
+            x,
+            self.size,
+            self.alpha,
+            self.beta,
+            self.k,
+            convention=self.convention,
+            groups=self.groups,
         )
 
     def extra_repr(self) -> str:

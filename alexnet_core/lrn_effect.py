@@ -25,7 +25,13 @@ from torch import nn
 from ._checks import check_choice, check_int, check_positive_float, check_tensor
 from .lrn import CONVENTIONS, LocalResponseNorm
 
-__all__ = ["lrn_denominator", "lrn_gain", "lrn_competition", "lrn_peak", "scale_lrn_alpha_"]
+__all__ = [
+    "lrn_denominator",
+    "lrn_gain",
+    "lrn_competition",
+    "lrn_peak",
+    "scale_lrn_alpha_",
+]
 
 
 def _coefficient(size: int, alpha: float, convention: str) -> float:
@@ -55,12 +61,18 @@ def lrn_denominator(
     check_tensor(x, "x", min_ndim=3, floating=True)
     groups = check_int(groups, "groups")
     if x.shape[1] % groups:
-        raise ValueError(f"groups must divide the number of channels C={x.shape[1]} of x, got groups={groups}")
+        raise ValueError(
+            f"groups must divide the number of channels C={x.shape[1]} of x, got groups={groups}"
+        )
     squares = (x * x).unflatten(1, (groups, -1))  # (N, g, C/g, *spatial)
     channels = squares.shape[2]
     before, after = size // 2, (size - 1) // 2
-    padded = F.pad(squares, [0, 0] * (x.ndim - 2) + [before, after])  # zeros stand for missing channels
-    window_sum = sum(padded.narrow(2, offset, channels) for offset in range(before + after + 1))
+    padded = F.pad(
+        squares, [0, 0] * (x.ndim - 2) + [before, after]
+    )  # zeros stand for missing channels
+    window_sum = sum(
+        padded.narrow(2, offset, channels) for offset in range(before + after + 1)
+    )
     return k + coefficient * window_sum.flatten(1, 2)  # (N, C, *spatial)
 
 
@@ -76,7 +88,9 @@ def lrn_gain(
 ) -> torch.Tensor:
     """Return d^−β, the factor LRN multiplies each unit by (b = x · gain); at most k^−β."""
     check_positive_float(beta, "beta")
-    return lrn_denominator(x, size, alpha, k, convention=convention, groups=groups).pow(-beta)
+    return lrn_denominator(x, size, alpha, k, convention=convention, groups=groups).pow(
+        -beta
+    )
 
 
 def lrn_competition(
@@ -95,10 +109,19 @@ def lrn_competition(
     cost it 20% of its output on top of the constant k^−β.
     """
     check_positive_float(beta, "beta")
-    return (lrn_denominator(x, size, alpha, k, convention=convention, groups=groups) / k).pow(-beta)
+    return (
+        lrn_denominator(x, size, alpha, k, convention=convention, groups=groups) / k
+    ).pow(-beta)
 
 
-def lrn_peak(alpha: float = 1e-4, beta: float = 0.75, k: float = 2.0, *, size: int = 5, convention: str = "paper") -> float:
+def lrn_peak(
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 2.0,
+    *,
+    size: int = 5,
+    convention: str = "paper",
+) -> float:
     """Return the activation a at which a lone active unit's output a·(k + c·a²)^−β is largest.
 
     d/da [a (k + c a²)^−β] = 0 at a² = k / (c (2β − 1)); beyond it a stronger input gives a weaker
@@ -127,7 +150,9 @@ def scale_lrn_alpha_(model: nn.Module, factor: float) -> nn.Module:
     factor = check_positive_float(factor, "factor")
     layers = [m for m in model.modules() if isinstance(m, LocalResponseNorm)]
     if not layers:
-        raise ValueError("model must contain at least one alexnet_core LocalResponseNorm layer, found none")
+        raise ValueError(
+            "model must contain at least one alexnet_core LocalResponseNorm layer, found none"
+        )
     for layer in layers:
         layer.alpha *= factor
     return model

@@ -46,7 +46,13 @@ class MemoryEstimate:
     @property
     def total(self) -> int:
         """Return the sum of the five parts in bytes."""
-        return self.weights + self.weight_gradients + self.momentum + self.activations + self.activation_gradients
+        return (
+            self.weights
+            + self.weight_gradients
+            + self.momentum
+            + self.activations
+            + self.activation_gradients
+        )
 
     def parts(self) -> dict[str, int]:
         """Return {part name: bytes} for the five parts, in the order they are printed."""
@@ -60,13 +66,20 @@ class MemoryEstimate:
 
     def __str__(self) -> str:
         width = max(len(name) for name in self.parts())
-        lines = [f"{name:<{width}}  {value / 2**20:9,.1f} MiB" for name, value in self.parts().items()]
+        lines = [
+            f"{name:<{width}}  {value / 2**20:9,.1f} MiB"
+            for name, value in self.parts().items()
+        ]
         lines.append(f"{'total':<{width}}  {self.total / 2**20:9,.1f} MiB")
         return "\n".join(lines)
 
 
 def training_memory(
-    table: LayerTable, batch_size: int = 128, *, bytes_per_value: int = 4, momentum: bool = True
+    table: LayerTable,
+    batch_size: int = 128,
+    *,
+    bytes_per_value: int = 4,
+    momentum: bool = True,
 ) -> MemoryEstimate:
     """Return the memory a training step of the tabled model needs at ``batch_size`` (§3.2, §5).
 
@@ -74,7 +87,9 @@ def training_memory(
     ``momentum=False`` drops the momentum buffer (plain SGD).
     """
     if not isinstance(table, LayerTable):
-        raise TypeError(f"table must be a LayerTable from layer_table(model), got {type(table).__name__}")
+        raise TypeError(
+            f"table must be a LayerTable from layer_table(model), got {type(table).__name__}"
+        )
     if not table:
         raise ValueError("table must hold at least one layer, got an empty LayerTable")
     batch_size = check_int(batch_size, "batch_size")
@@ -87,7 +102,9 @@ def training_memory(
         input_values *= size
     by_layer = {"input": input_values * per_batch}
     by_layer.update({row.name: row.neurons * per_batch for row in table})
-    sizes = [input_values] + [row.neurons for row in table]  # values entering and leaving each layer
+    sizes = [input_values] + [
+        row.neurons for row in table
+    ]  # values entering and leaving each layer
     peak_pair = max(a + b for a, b in zip(sizes, sizes[1:]))
     weights = table.parameters * bytes_per_value
     return MemoryEstimate(
@@ -103,7 +120,11 @@ def training_memory(
 
 
 def measured_training_memory(
-    model: nn.Module, batch_size: int = 128, *, input_size: int = 224, device: torch.device | str = "cuda"
+    model: nn.Module,
+    batch_size: int = 128,
+    *,
+    input_size: int = 224,
+    device: torch.device | str = "cuda",
 ) -> int:
     """Return the peak bytes that CUDA allocated for two SGD-with-momentum steps of ``model``.
 
@@ -118,7 +139,9 @@ def measured_training_memory(
     input_size = check_int(input_size, "input_size")
     device = torch.device(device)
     if device.type != "cuda" or not torch.cuda.is_available():
-        raise ValueError(f"device must be an available CUDA device (memory is measured with torch.cuda), got {device}")
+        raise ValueError(
+            f"device must be an available CUDA device (memory is measured with torch.cuda), got {device}"
+        )
     model = model.to(device).train()
     torch.cuda.synchronize(device)
     torch.cuda.empty_cache()

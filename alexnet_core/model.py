@@ -60,7 +60,15 @@ __all__ = [
     "count_parameters",
 ]
 
-VARIANTS = ("paper", "ungrouped", "one_gpu_half", "torchvision", "cifar", "cifar_towers", "fig1")
+VARIANTS = (
+    "paper",
+    "ungrouped",
+    "one_gpu_half",
+    "torchvision",
+    "cifar",
+    "cifar_towers",
+    "fig1",
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(384, 3, 1, 1, 2),
             ConvSpec(256, 3, 1, 1, 2, pool=True),
         ),
-        hidden=(4096, 4096), lrn_groups=2, default_lrn=True, torchvision_layout=False,
+        hidden=(4096, 4096),
+        lrn_groups=2,
+        default_lrn=True,
+        torchvision_layout=False,
     ),
     "ungrouped": dict(
         convs=(
@@ -97,7 +108,10 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(384, 3, 1, 1),
             ConvSpec(256, 3, 1, 1, pool=True),
         ),
-        hidden=(4096, 4096), lrn_groups=1, default_lrn=True, torchvision_layout=False,
+        hidden=(4096, 4096),
+        lrn_groups=1,
+        default_lrn=True,
+        torchvision_layout=False,
     ),
     "one_gpu_half": dict(
         convs=(
@@ -107,7 +121,10 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(192, 3, 1, 1),
             ConvSpec(256, 3, 1, 1, pool=True),  # footnote 2 of §3.2: conv5 not halved
         ),
-        hidden=(4096, 4096), lrn_groups=1, default_lrn=True, torchvision_layout=False,
+        hidden=(4096, 4096),
+        lrn_groups=1,
+        default_lrn=True,
+        torchvision_layout=False,
     ),
     "torchvision": dict(
         convs=(
@@ -117,7 +134,10 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(256, 3, 1, 1),
             ConvSpec(256, 3, 1, 1, pool=True),
         ),
-        hidden=(4096, 4096), lrn_groups=1, default_lrn=False, torchvision_layout=True,
+        hidden=(4096, 4096),
+        lrn_groups=1,
+        default_lrn=False,
+        torchvision_layout=True,
     ),
     "cifar": dict(
         convs=(
@@ -127,7 +147,11 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(96, 3, 1, 1),
             ConvSpec(64, 3, 1, 1, pool=True),
         ),
-        hidden=(256, 256), lrn_groups=1, default_lrn=True, torchvision_layout=False, ceil_pool=True,
+        hidden=(256, 256),
+        lrn_groups=1,
+        default_lrn=True,
+        torchvision_layout=False,
+        ceil_pool=True,
     ),
     "cifar_towers": dict(
         convs=(
@@ -137,7 +161,11 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(192, 3, 1, 1, 2),
             ConvSpec(128, 3, 1, 1, 2, pool=True),
         ),
-        hidden=(256, 256), lrn_groups=2, default_lrn=True, torchvision_layout=False, ceil_pool=True,
+        hidden=(256, 256),
+        lrn_groups=2,
+        default_lrn=True,
+        torchvision_layout=False,
+        ceil_pool=True,
     ),
     "fig1": dict(
         convs=(
@@ -145,7 +173,11 @@ _ARCHITECTURES: dict[str, dict[str, Any]] = {
             ConvSpec(32, 5, 1, 2, pool=True),
             ConvSpec(64, 5, 1, 2, pool=True),
         ),
-        hidden=(), lrn_groups=1, default_lrn=False, torchvision_layout=False, ceil_pool=True,
+        hidden=(),
+        lrn_groups=1,
+        default_lrn=False,
+        torchvision_layout=False,
+        ceil_pool=True,
     ),
 }
 
@@ -168,8 +200,12 @@ class AlexNetConfig:
     lrn_convention: str = "paper"  # "paper": k + α·Σa²  |  "pytorch": k + (α/n)·Σa²
     overlapping_pool: bool = True  # §3.4: 3×3 stride 2 (True) or 2×2 stride 2 (False)
     dropout: float | None = None  # §4.2: p in fc6 and fc7 (0.5)
-    dropout_mode: str = "inverted"  # "inverted" (PyTorch) or "paper" (×(1−p) at test time)
-    input_size: int | None = None  # 224 (conv1 padded by 2) or 227 (no padding); 32 for cifar/fig1
+    dropout_mode: str = (
+        "inverted"  # "inverted" (PyTorch) or "paper" (×(1−p) at test time)
+    )
+    input_size: int | None = (
+        None  # 224 (conv1 padded by 2) or 227 (no padding); 32 for cifar/fig1
+    )
     init: str | None = None  # "paper" (§5) or "pytorch" (PyTorch's defaults)
 
     def __post_init__(self) -> None:
@@ -180,22 +216,35 @@ class AlexNetConfig:
         check_choice(self.dropout_mode, "dropout_mode", ("inverted", "paper"))
         for name in ("overlapping_pool",) + (("lrn",) if self.lrn is not None else ()):
             if not isinstance(getattr(self, name), bool):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+                raise TypeError(
+                    f"{name} must be True or False, got {getattr(self, name)!r}"
+                )
         if self.dropout is not None:
             check_probability(self.dropout, "dropout")
         if self.init is not None:
             check_choice(self.init, "init", ("paper", "pytorch"))
         if self.input_size is not None:
             check_int(self.input_size, "input_size", minimum=1)
-            if self.variant in ("paper", "ungrouped", "one_gpu_half") and self.input_size not in (224, 227):
+            if self.variant in (
+                "paper",
+                "ungrouped",
+                "one_gpu_half",
+            ) and self.input_size not in (224, 227):
                 raise ValueError(
                     f"input_size must be 224 or 227 for variant {self.variant!r} (its fc6 expects a "
                     f"6×6 map), got {self.input_size}"
                 )
-            if self.variant in ("cifar", "cifar_towers", "fig1") and self.input_size != 32:
-                raise ValueError(f"input_size must be 32 for variant {self.variant!r}, got {self.input_size}")
+            if (
+                self.variant in ("cifar", "cifar_towers", "fig1")
+                and self.input_size != 32
+            ):
+                raise ValueError(
+                    f"input_size must be 32 for variant {self.variant!r}, got {self.input_size}"
+                )
             if self.variant == "torchvision" and self.input_size < 63:
-                raise ValueError(f"input_size must be >= 63 for variant 'torchvision', got {self.input_size}")
+                raise ValueError(
+                    f"input_size must be >= 63 for variant 'torchvision', got {self.input_size}"
+                )
 
     def resolved(self) -> "AlexNetConfig":
         """Return a copy with every ``None`` replaced by the variant's default."""
@@ -203,9 +252,15 @@ class AlexNetConfig:
         return replace(
             self,
             lrn=arch["default_lrn"] if self.lrn is None else self.lrn,
-            dropout=_DEFAULT_DROPOUT.get(self.variant, 0.5) if self.dropout is None else self.dropout,
-            input_size=_DEFAULT_INPUT.get(self.variant, 224) if self.input_size is None else self.input_size,
-            init=_DEFAULT_INIT.get(self.variant, "pytorch") if self.init is None else self.init,
+            dropout=_DEFAULT_DROPOUT.get(self.variant, 0.5)
+            if self.dropout is None
+            else self.dropout,
+            input_size=_DEFAULT_INPUT.get(self.variant, 224)
+            if self.input_size is None
+            else self.input_size,
+            init=_DEFAULT_INIT.get(self.variant, "pytorch")
+            if self.init is None
+            else self.init,
         )
 
 
@@ -250,7 +305,9 @@ class AlexNet(nn.Module):
     def __init__(self, config: AlexNetConfig) -> None:
         super().__init__()
         if not isinstance(config, AlexNetConfig):
-            raise TypeError(f"config must be an AlexNetConfig, got {type(config).__name__}")
+            raise TypeError(
+                f"config must be an AlexNetConfig, got {type(config).__name__}"
+            )
         self.config = config = config.resolved()
         arch = _ARCHITECTURES[config.variant]
         self.layer_names: dict[str, str] = {}
@@ -261,50 +318,88 @@ class AlexNet(nn.Module):
             spatial = 6
         else:
             self.avgpool = nn.Identity()
-        self.classifier = nn.Sequential(*self._build_classifier(config, arch, channels * spatial * spatial))
+        self.classifier = nn.Sequential(
+            *self._build_classifier(config, arch, channels * spatial * spatial)
+        )
         if config.init == "paper":
             paper_init_(self)
 
-    def _build_features(self, config: AlexNetConfig, arch: dict) -> tuple[list[nn.Module], int, int]:
+    def _build_features(
+        self, config: AlexNetConfig, arch: dict
+    ) -> tuple[list[nn.Module], int, int]:
         layers: list[nn.Module] = []
         channels, spatial = 3, config.input_size
         pool_size = 3 if config.overlapping_pool else 2
         for number, spec in enumerate(arch["convs"], start=1):
             padding = spec.padding
-            if number == 1 and config.variant != "torchvision" and config.input_size == 227:
+            if (
+                number == 1
+                and config.variant != "torchvision"
+                and config.input_size == 227
+            ):
                 padding = 0  # (227 − 11)/4 + 1 = 55 without padding
             self._name(len(layers), f"conv{number}", "features")
-            layers.append(nn.Conv2d(channels, spec.out_channels, spec.kernel, spec.stride, padding, groups=spec.groups))
+            layers.append(
+                nn.Conv2d(
+                    channels,
+                    spec.out_channels,
+                    spec.kernel,
+                    spec.stride,
+                    padding,
+                    groups=spec.groups,
+                )
+            )
             spatial = (spatial + 2 * padding - spec.kernel) // spec.stride + 1
             self._name(len(layers), f"{config.activation}{number}", "features")
             layers.append(_activation(config.activation))
             if spec.lrn and config.lrn:
                 self._name(len(layers), f"lrn{number}", "features")
-                layers.append(LocalResponseNorm(5, 1e-4, 0.75, 2.0, convention=config.lrn_convention, groups=arch["lrn_groups"]))
+                layers.append(
+                    LocalResponseNorm(
+                        5,
+                        1e-4,
+                        0.75,
+                        2.0,
+                        convention=config.lrn_convention,
+                        groups=arch["lrn_groups"],
+                    )
+                )
             if spec.pool:
                 self._name(len(layers), f"pool{number}", "features")
                 # ceil_mode on 32×32 inputs (cuda-convnet's pooling) so that 3×3/2 and 2×2/2 pooling
                 # give the same map sizes there too (32→16→8→4), as they do at 55→27→13→6.
                 ceil = arch.get("ceil_pool", False)
                 layers.append(nn.MaxPool2d(pool_size, 2, ceil_mode=ceil))
-                spatial = -(-(spatial - pool_size) // 2) + 1 if ceil else (spatial - pool_size) // 2 + 1
+                spatial = (
+                    -(-(spatial - pool_size) // 2) + 1
+                    if ceil
+                    else (spatial - pool_size) // 2 + 1
+                )
             channels = spec.out_channels
         return layers, channels, spatial
 
-    def _build_classifier(self, config: AlexNetConfig, arch: dict, in_features: int) -> list[nn.Module]:
+    def _build_classifier(
+        self, config: AlexNetConfig, arch: dict, in_features: int
+    ) -> list[nn.Module]:
         layers: list[nn.Module] = []
         widths = (*arch["hidden"], config.num_classes)
         first_fc = len(arch["convs"]) + 1
         for offset, width in enumerate(widths):
             hidden = offset < len(widths) - 1
-            if arch["torchvision_layout"] and hidden:  # torchvision drops the input of fc6 and fc7
+            if (
+                arch["torchvision_layout"] and hidden
+            ):  # torchvision drops the input of fc6 and fc7
                 layers.append(_dropout(config))
             self._name(len(layers), f"fc{first_fc + offset}", "classifier")
             layers.append(nn.Linear(in_features, width))
             if hidden:
-                self._name(len(layers), f"{config.activation}{first_fc + offset}", "classifier")
+                self._name(
+                    len(layers), f"{config.activation}{first_fc + offset}", "classifier"
+                )
                 layers.append(_activation(config.activation))
-                if not arch["torchvision_layout"] and config.dropout > 0:  # §4.2: on fc6/fc7's outputs
+                if (
+                    not arch["torchvision_layout"] and config.dropout > 0
+                ):  # §4.2: on fc6/fc7's outputs
                     layers.append(_dropout(config))
             in_features = width
         return layers
@@ -335,7 +430,9 @@ class AlexNet(nn.Module):
         raise ValueError(f"name must be one of {known}; got {name!r}")
 
 
-def alexnet(variant: str = "paper", *, num_classes: int = 1000, **options: Any) -> AlexNet:
+def alexnet(
+    variant: str = "paper", *, num_classes: int = 1000, **options: Any
+) -> AlexNet:
     """Return a freshly initialised AlexNet of the given variant (see the module docstring).
 
     ``options`` are the fields of :class:`AlexNetConfig`: ``activation``, ``lrn``,
@@ -344,7 +441,9 @@ def alexnet(variant: str = "paper", *, num_classes: int = 1000, **options: Any) 
     fields = set(AlexNetConfig.__dataclass_fields__) - {"variant", "num_classes"}
     unknown = sorted(set(options) - fields)
     if unknown:
-        raise TypeError(f"unknown option(s) {', '.join(unknown)}; expected some of {', '.join(sorted(fields))}")
+        raise TypeError(
+            f"unknown option(s) {', '.join(unknown)}; expected some of {', '.join(sorted(fields))}"
+        )
     return AlexNet(AlexNetConfig(variant=variant, num_classes=num_classes, **options))
 
 
@@ -353,7 +452,9 @@ def cifar_alexnet(*, num_classes: int = 10, **options: Any) -> AlexNet:
     return alexnet("cifar", num_classes=num_classes, **options)
 
 
-def fig1_net(activation: str = "relu", *, num_classes: int = 10, **options: Any) -> AlexNet:
+def fig1_net(
+    activation: str = "relu", *, num_classes: int = 10, **options: Any
+) -> AlexNet:
     """Return §3.1's four-layer convolutional net (Fig. 1) with ``"relu"`` or ``"tanh"`` units."""
     return alexnet("fig1", num_classes=num_classes, activation=activation, **options)
 
@@ -384,4 +485,6 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = False) -> int:
     """Return the number of parameters (weights + biases) of ``model``."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel() for p in model.parameters() if p.requires_grad or not trainable_only
+    )

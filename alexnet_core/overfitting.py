@@ -42,13 +42,21 @@ class FitRecord:
     def gap(self) -> list[float]:
         """Return test error − clean training error for each epoch (needs test data)."""
         if any(error is None for error in self.history.test_error):
-            raise ValueError("gap needs a test error for every epoch; this run had no test data")
-        return [test - train for test, train in zip(self.history.test_error, self.clean_train_error)]
+            raise ValueError(
+                "gap needs a test error for every epoch; this run had no test data"
+            )
+        return [
+            test - train
+            for test, train in zip(self.history.test_error, self.clean_train_error)
+        ]
 
     def as_dict(self) -> dict[str, list]:
         """Return the per-epoch record as plain lists (``viz.training_curves`` reads this)."""
         record = self.history.as_dict()
-        record.update(clean_train_loss=list(self.clean_train_loss), clean_train_error=list(self.clean_train_error))
+        record.update(
+            clean_train_loss=list(self.clean_train_loss),
+            clean_train_error=list(self.clean_train_error),
+        )
         return record
 
 
@@ -78,8 +86,16 @@ def train_tracking_fit(
         losses.append(loss)
         errors.append(error)
 
-    history = train(model, train_set, test_set, config, device=device, augment=augment,
-                    test_augment=test_augment, callback=after_epoch)
+    history = train(
+        model,
+        train_set,
+        test_set,
+        config,
+        device=device,
+        augment=augment,
+        test_augment=test_augment,
+        callback=after_epoch,
+    )
     return FitRecord(history, losses, errors, model)
 
 
@@ -99,17 +115,30 @@ def compare_fits(
     so the only difference is what the builders change (e.g. ``dropout=0.0`` versus ``0.5``).
     """
     if not isinstance(builders, Mapping) or not builders:
-        raise ValueError(f"builders must be a non-empty dict of label -> model-building function, got {builders!r}")
+        raise ValueError(
+            f"builders must be a non-empty dict of label -> model-building function, got {builders!r}"
+        )
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a TrainConfig or None, got {type(config).__name__}"
+        )
     records = {}
     for label, build in builders.items():
         if not callable(build):
-            raise TypeError(f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}")
+            raise TypeError(
+                f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}"
+            )
         torch.manual_seed(config.seed)
-        records[label] = train_tracking_fit(build(), train_set, test_set, config, device=device,
-                                            augment=augment, test_augment=test_augment)
+        records[label] = train_tracking_fit(
+            build(),
+            train_set,
+            test_set,
+            config,
+            device=device,
+            augment=augment,
+            test_augment=test_augment,
+        )
     return records
 
 
@@ -121,7 +150,9 @@ def first_epoch_at_or_below(values: Sequence[float], threshold: float) -> int | 
     """
     threshold = check_positive_float(threshold, "threshold", allow_zero=True)
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"values must be a sequence of numbers (one per epoch), got {type(values).__name__}")
+        raise TypeError(
+            f"values must be a sequence of numbers (one per epoch), got {type(values).__name__}"
+        )
     for epoch, value in enumerate(values, start=1):
         if value <= threshold:
             return epoch

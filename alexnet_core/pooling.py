@@ -19,7 +19,13 @@ import torch
 
 from ._checks import check_int
 
-__all__ = ["pool_output_size", "pool_windows", "window_overlap", "window_counts", "uncovered"]
+__all__ = [
+    "pool_output_size",
+    "pool_windows",
+    "window_overlap",
+    "window_counts",
+    "uncovered",
+]
 
 
 def _check(size: int, kernel: int, stride: int, padding: int = 0) -> None:
@@ -28,12 +34,18 @@ def _check(size: int, kernel: int, stride: int, padding: int = 0) -> None:
     check_int(stride, "stride")
     check_int(padding, "padding", minimum=0)
     if padding > kernel // 2:
-        raise ValueError(f"padding must be at most kernel // 2 = {kernel // 2} (as in torch), got {padding}")
+        raise ValueError(
+            f"padding must be at most kernel // 2 = {kernel // 2} (as in torch), got {padding}"
+        )
     if kernel > size + 2 * padding:
-        raise ValueError(f"kernel must fit in the padded map (size + 2·padding = {size + 2 * padding}), got {kernel}")
+        raise ValueError(
+            f"kernel must fit in the padded map (size + 2·padding = {size + 2 * padding}), got {kernel}"
+        )
 
 
-def pool_output_size(size: int, kernel: int, stride: int, *, padding: int = 0, ceil_mode: bool = False) -> int:
+def pool_output_size(
+    size: int, kernel: int, stride: int, *, padding: int = 0, ceil_mode: bool = False
+) -> int:
     """Return the side of the pooled map: ⌊(size + 2·padding − kernel) / stride⌋ + 1 (⌈…⌉ with ``ceil_mode``).
 
     With ``ceil_mode`` a last, partial window is kept only if it starts inside the map or its left
@@ -45,12 +57,16 @@ def pool_output_size(size: int, kernel: int, stride: int, *, padding: int = 0, c
         raise TypeError(f"ceil_mode must be True or False, got {ceil_mode!r}")
     span = size + 2 * padding - kernel
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
-    if ceil_mode and (out - 1) * stride >= size + padding:  # the last window would start in the right padding
+    if (
+        ceil_mode and (out - 1) * stride >= size + padding
+    ):  # the last window would start in the right padding
         out -= 1
     return out
 
 
-def pool_windows(size: int, kernel: int, stride: int, *, ceil_mode: bool = False) -> list[tuple[int, int]]:
+def pool_windows(
+    size: int, kernel: int, stride: int, *, ceil_mode: bool = False
+) -> list[tuple[int, int]]:
     """Return the input rows (start, stop) — stop exclusive, clipped to the map — of each pooling window along one side."""
     count = pool_output_size(size, kernel, stride, ceil_mode=ceil_mode)
     return [(i * stride, min(i * stride + kernel, size)) for i in range(count)]
@@ -63,17 +79,23 @@ def window_overlap(kernel: int, stride: int) -> int:
     return max(0, kernel - stride)
 
 
-def window_counts(size: int, kernel: int, stride: int, *, ceil_mode: bool = False) -> torch.Tensor:
+def window_counts(
+    size: int, kernel: int, stride: int, *, ceil_mode: bool = False
+) -> torch.Tensor:
     """Return a (size, size) int64 map: the number of pooling windows that contain each input pixel.
 
     0 means the pixel never reaches the pooled map; with z = 3, s = 2 the shared rows and columns
     count 2 and the pixels where they cross count 4.
     """
-    windows = pool_windows(size, kernel, stride, ceil_mode=ceil_mode)  # validates the arguments first
+    windows = pool_windows(
+        size, kernel, stride, ceil_mode=ceil_mode
+    )  # validates the arguments first
     along = torch.zeros(size, dtype=torch.int64)
     for start, stop in windows:
         along[start:stop] += 1
-    return along[:, None] * along[None, :]  # (size, size): windows are products of row and column ranges
+    return (
+        along[:, None] * along[None, :]
+    )  # (size, size): windows are products of row and column ranges
 
 
 def uncovered(size: int, kernel: int, stride: int, *, ceil_mode: bool = False) -> int:

@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 WEIGHTS_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"  # AlexNet_Weights.IMAGENET1K_V1
-WEIGHTS_FILE = "alexnet-owt-7be5be79.pth"  # the hash prefix 7be5be79 is checked on download
+WEIGHTS_FILE = (
+    "alexnet-owt-7be5be79.pth"  # the hash prefix 7be5be79 is checked on download
+)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -48,29 +50,51 @@ def cached_weights_path(cache_dir: str | os.PathLike | None = None) -> Path:
     downloaded by either is found by both.
     """
     if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike)):
-        raise TypeError(f"cache_dir must be a str, os.PathLike or None, got {cache_dir!r}")
-    folder = Path(torch.hub.get_dir()) / "checkpoints" if cache_dir is None else Path(cache_dir)
+        raise TypeError(
+            f"cache_dir must be a str, os.PathLike or None, got {cache_dir!r}"
+        )
+    folder = (
+        Path(torch.hub.get_dir()) / "checkpoints"
+        if cache_dir is None
+        else Path(cache_dir)
+    )
     return folder / WEIGHTS_FILE
 
 
 def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
-        raise FileNotFoundError(f"path must be an existing weights file, got {str(path)!r}")
+        raise FileNotFoundError(
+            f"path must be an existing weights file, got {str(path)!r}"
+        )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated zip, garbage, pickled objects other than tensors
-        raise ValueError(f"weights file {str(path)!r} could not be read as a state_dict of tensors "
-                         f"({type(exc).__name__}); delete it and download it again") from exc
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
-        raise ValueError(f"weights file {str(path)!r} must hold a state_dict (dict of name -> tensor), "
-                         f"got {type(state).__name__}")
+    except (
+        Exception
+    ) as exc:  # truncated zip, garbage, pickled objects other than tensors
+        raise ValueError(
+            f"weights file {str(path)!r} could not be read as a state_dict of tensors "
+            f"({type(exc).__name__}); delete it and download it again"
+        ) from exc
+    if not isinstance(state, dict) or not all(
+        isinstance(v, torch.Tensor) for v in state.values()
+    ):
+        raise ValueError(
+            f"weights file {str(path)!r} must hold a state_dict (dict of name -> tensor), "
+            f"got {type(state).__name__}"
+        )
     return state
 
 
 def _download(path: Path, progress: bool) -> dict[str, torch.Tensor]:
     try:
-        return torch.hub.load_state_dict_from_url(WEIGHTS_URL, model_dir=str(path.parent), map_location="cpu",
-                                                  progress=progress, check_hash=True, file_name=WEIGHTS_FILE)
+        return torch.hub.load_state_dict_from_url(
+            WEIGHTS_URL,
+            model_dir=str(path.parent),
+            map_location="cpu",
+            progress=progress,
+            check_hash=True,
+            file_name=WEIGHTS_FILE,
+        )
     except Exception as exc:  # URLError, socket errors, a failed hash check
         raise ConnectionError(
             f"could not download the pretrained AlexNet weights from {WEIGHTS_URL} ({type(exc).__name__}: {exc}). "
@@ -99,7 +123,9 @@ def load_torchvision_weights(
     if model is None:
         model = alexnet("torchvision", num_classes=1000)
     if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module or None, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module or None, got {type(model).__name__}"
+        )
     if not isinstance(download, bool):
         raise TypeError(f"download must be True or False, got {download!r}")
     if path is not None:
@@ -120,8 +146,10 @@ def load_torchvision_weights(
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise ValueError(f"model must have torchvision's AlexNet layout (alexnet('torchvision') or "
-                         f"torchvision.models.alexnet()) to take these weights: {exc}") from exc
+        raise ValueError(
+            f"model must have torchvision's AlexNet layout (alexnet('torchvision') or "
+            f"torchvision.models.alexnet()) to take these weights: {exc}"
+        ) from exc
     return model.eval()
 
 
@@ -129,9 +157,15 @@ def imagenet_normalise(images: torch.Tensor) -> torch.Tensor:
     """Return images in [0, 1], (3, H, W) or (N, 3, H, W), normalised per channel as the weights expect."""
     images = check_tensor(images, "images", ndim=(3, 4), floating=True)
     if images.shape[-3] != 3:
-        raise ValueError(f"images must have 3 (RGB) channels, got shape {tuple(images.shape)}")
-    mean = torch.tensor(IMAGENET_MEAN, dtype=images.dtype, device=images.device).view(3, 1, 1)
-    std = torch.tensor(IMAGENET_STD, dtype=images.dtype, device=images.device).view(3, 1, 1)
+        raise ValueError(
+            f"images must have 3 (RGB) channels, got shape {tuple(images.shape)}"
+        )
+    mean = torch.tensor(IMAGENET_MEAN, dtype=images.dtype, device=images.device).view(
+        3, 1, 1
+    )
+    std = torch.tensor(IMAGENET_STD, dtype=images.dtype, device=images.device).view(
+        3, 1, 1
+    )
     return (images - mean) / std
 
 

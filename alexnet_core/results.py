@@ -43,7 +43,9 @@ class ResultRow:
 
     model: str
     errors: tuple[float | None, ...]
-    by_others: bool = False  # the paper sets the best results achieved by others in italics
+    by_others: bool = (
+        False  # the paper sets the best results achieved by others in italics
+    )
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,16 @@ class ResultTable:
     def __post_init__(self) -> None:
         for row in self.rows:
             if len(row.errors) != len(self.columns):
-                raise ValueError(f"row {row.model!r} must have {len(self.columns)} errors, got {len(row.errors)}")
+                raise ValueError(
+                    f"row {row.model!r} must have {len(self.columns)} errors, got {len(row.errors)}"
+                )
 
     def value(self, model: str, column: str) -> float | None:
         """Return the error (percent, or None for "–") of ``model`` in ``column``."""
         if column not in self.columns:
-            raise ValueError(f"column must be one of {', '.join(map(repr, self.columns))}, got {column!r}")
+            raise ValueError(
+                f"column must be one of {', '.join(map(repr, self.columns))}, got {column!r}"
+            )
         for row in self.rows:
             if row.model == model:
                 return row.errors[self.columns.index(column)]
@@ -71,14 +77,22 @@ class ResultTable:
         raise ValueError(f"model must be one of {models}, got {model!r}")
 
     def _cells(self) -> list[list[str]]:
-        return [[row.model, *("–" if e is None else f"{e:.1f}%" for e in row.errors)] for row in self.rows]
+        return [
+            [row.model, *("–" if e is None else f"{e:.1f}%" for e in row.errors)]
+            for row in self.rows
+        ]
 
     def __str__(self) -> str:
         cells = [["Model", *self.columns], *self._cells()]
         widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
         lines = [self.title]
         for index, row in enumerate(cells):
-            lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
+            lines.append(
+                "  ".join(
+                    c.ljust(w) if i == 0 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(row, widths))
+                )
+            )
             if index == 0:
                 lines.append("  ".join("-" * w for w in widths))
         return "\n".join(lines)
@@ -91,18 +105,30 @@ class ResultTable:
         body = ""
         for row, cells in zip(self.rows, self._cells()):
             wrap = (lambda s: f"<em>{s}</em>") if row.by_others else (lambda s: s)
-            body += "<tr>" + "".join(f"<td>{wrap(html.escape(c))}</td>" for c in cells) + "</tr>"
-        caption = html.escape(self.title) + (f"<br><small>{html.escape(self.caption)}</small>" if self.caption else "")
-        return (f'<table class="results-table"><caption>{caption}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+            body += (
+                "<tr>"
+                + "".join(f"<td>{wrap(html.escape(c))}</td>" for c in cells)
+                + "</tr>"
+            )
+        caption = html.escape(self.title) + (
+            f"<br><small>{html.escape(self.caption)}</small>" if self.caption else ""
+        )
+        return (
+            f'<table class="results-table"><caption>{caption}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        )
 
 
 TABLE_1 = ResultTable(
     title="Table 1: ILSVRC-2010 test set",
     columns=("Top-1", "Top-5"),
     rows=(
-        ResultRow("Sparse coding", (47.1, 28.2), by_others=True),  # the best entry of the 2010 contest
-        ResultRow("SIFT + FVs", (45.7, 25.7), by_others=True),  # the best published since
+        ResultRow(
+            "Sparse coding", (47.1, 28.2), by_others=True
+        ),  # the best entry of the 2010 contest
+        ResultRow(
+            "SIFT + FVs", (45.7, 25.7), by_others=True
+        ),  # the best published since
         ResultRow("CNN", (37.5, 17.0)),
     ),
     caption="In italics: the best results achieved by others.",
@@ -112,7 +138,9 @@ TABLE_2 = ResultTable(
     title="Table 2: ILSVRC-2012 validation and test sets",
     columns=("Top-1 (val)", "Top-5 (val)", "Top-5 (test)"),
     rows=(
-        ResultRow("SIFT + FVs", (None, None, 26.2), by_others=True),  # the second-best contest entry
+        ResultRow(
+            "SIFT + FVs", (None, None, 26.2), by_others=True
+        ),  # the second-best contest entry
         ResultRow("1 CNN", (40.7, 18.2, None)),
         ResultRow("5 CNNs", (38.1, 16.4, 16.4)),
         ResultRow("1 CNN*", (39.0, 16.6, None)),
@@ -138,15 +166,23 @@ FALL_2009 = ResultTable(
 
 def _check_scores(logits: object, labels: object) -> tuple[torch.Tensor, torch.Tensor]:
     check_tensor(logits, "logits", ndim=2, floating=True)
-    check_finite(logits, "logits")  # a NaN score would otherwise rank the true label first
+    check_finite(
+        logits, "logits"
+    )  # a NaN score would otherwise rank the true label first
     check_tensor(labels, "labels", ndim=1)
     if labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise TypeError(f"labels must be an integer tensor of class indices, got dtype {labels.dtype}")
+        raise TypeError(
+            f"labels must be an integer tensor of class indices, got dtype {labels.dtype}"
+        )
     if labels.shape[0] != logits.shape[0]:
-        raise ValueError(f"labels must have one entry per row of logits ({logits.shape[0]}), got {labels.shape[0]}")
+        raise ValueError(
+            f"labels must have one entry per row of logits ({logits.shape[0]}), got {labels.shape[0]}"
+        )
     if labels.numel() and (labels.min() < 0 or labels.max() >= logits.shape[1]):
-        raise ValueError(f"labels must be class indices in [0, {logits.shape[1] - 1}], got values "
-                         f"from {int(labels.min())} to {int(labels.max())}")
+        raise ValueError(
+            f"labels must be class indices in [0, {logits.shape[1] - 1}], got values "
+            f"from {int(labels.min())} to {int(labels.max())}"
+        )
     return logits, labels.to(device=logits.device, dtype=torch.long)
 
 
@@ -203,9 +239,13 @@ def evaluate_topk(
     if isinstance(data, DataLoader):
         loader = data
     elif isinstance(data, Dataset):
-        loader = DataLoader(data, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+        loader = DataLoader(
+            data, batch_size=batch_size, shuffle=False, num_workers=num_workers
+        )
     else:
-        raise TypeError(f"data must be a torch Dataset or DataLoader of (image, label) pairs, got {type(data).__name__}")
+        raise TypeError(
+            f"data must be a torch Dataset or DataLoader of (image, label) pairs, got {type(data).__name__}"
+        )
     correct = dict.fromkeys(ks, 0)
     count, was_training = 0, model.training
     model.eval()
@@ -213,7 +253,9 @@ def evaluate_topk(
         with torch.no_grad():
             for images, labels in loader:
                 logits = model(images.to(target))  # (B, classes)
-                ranks = true_label_rank(logits.float(), torch.as_tensor(labels).to(target))
+                ranks = true_label_rank(
+                    logits.float(), torch.as_tensor(labels).to(target)
+                )
                 for k in ks:
                     correct[k] += int((ranks <= k).sum())
                 count += ranks.shape[0]

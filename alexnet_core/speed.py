@@ -22,19 +22,28 @@ from torch import Tensor
 from ._checks import check_images, check_int
 from .augment import augment_batch, fit_pca, lighting_shift, sample_lighting
 
-__all__ = ["hardware_summary", "median_seconds", "AugmentationTiming", "time_augmentation"]
+__all__ = [
+    "hardware_summary",
+    "median_seconds",
+    "AugmentationTiming",
+    "time_augmentation",
+]
 
 
 def hardware_summary(device: torch.device | str | None = None) -> str:
     """Return one line naming the CPU (or GPU), the torch version and its CPU thread count."""
     device = torch.device("cpu" if device is None else device)
     cpu = platform.processor() or platform.machine() or "unknown CPU"
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu} CPU"
+    where = (
+        torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu} CPU"
+    )
     return f"{where}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads, Python {platform.python_version()}"
 
 
 def _synchronize(device: torch.device) -> None:
-    if device.type == "cuda":  # every GPU: a model split over two (TwoTowerAlexNet) works on both
+    if (
+        device.type == "cuda"
+    ):  # every GPU: a model split over two (TwoTowerAlexNet) works on both
         for index in range(torch.cuda.device_count()):
             torch.cuda.synchronize(index)
 
@@ -48,10 +57,14 @@ def median_seconds(
 ) -> dict[str, float]:
     """Return {name: median seconds per call} of each function, timed in interleaved rounds."""
     if not isinstance(functions, Mapping) or not functions:
-        raise ValueError(f"functions must be a non-empty dict of name -> function, got {functions!r}")
+        raise ValueError(
+            f"functions must be a non-empty dict of name -> function, got {functions!r}"
+        )
     for name, function in functions.items():
         if not callable(function):
-            raise TypeError(f"functions[{name!r}] must be callable, got {type(function).__name__}")
+            raise TypeError(
+                f"functions[{name!r}] must be callable, got {type(function).__name__}"
+            )
     rounds = check_int(rounds, "rounds")
     warmup = check_int(warmup, "warmup", minimum=0)
     device = torch.device("cpu" if device is None else device)
@@ -83,15 +96,21 @@ class AugmentationTiming:
         """Return {method: images per second}."""
         return {name: self.batch_size / value for name, value in self.seconds.items()}
 
-    def speedup(self, method: str = "augment_batch", baseline: str = "torchvision v2 per image") -> float:
+    def speedup(
+        self, method: str = "augment_batch", baseline: str = "torchvision v2 per image"
+    ) -> float:
         """Return how many times faster ``method`` is than ``baseline``."""
         return self.seconds[baseline] / self.seconds[method]
 
     def __str__(self) -> str:
         height, width = self.image_size
-        lines = [f"{self.batch_size} images {height}×{width} → {self.crop_size}×{self.crop_size} on {self.device}:"]
+        lines = [
+            f"{self.batch_size} images {height}×{width} → {self.crop_size}×{self.crop_size} on {self.device}:"
+        ]
         for name, value in self.seconds.items():
-            lines.append(f"  {name:26s} {1e3 * value:8.2f} ms per batch  {self.batch_size / value:10,.0f} images/s")
+            lines.append(
+                f"  {name:26s} {1e3 * value:8.2f} ms per batch  {self.batch_size / value:10,.0f} images/s"
+            )
         return "\n".join(lines)
 
 
@@ -119,9 +138,13 @@ def time_augmentation(
     images = check_images(images)
     crop_size = check_int(crop_size, "crop_size")
     if crop_size > min(images.shape[-2:]):
-        raise ValueError(f"crop_size must be <= the image size {tuple(images.shape[-2:])}, got {crop_size}")
+        raise ValueError(
+            f"crop_size must be <= the image size {tuple(images.shape[-2:])}, got {crop_size}"
+        )
     if (eigvals is None) != (eigvecs is None):
-        raise ValueError("eigvals and eigvecs must be given together (from fit_pca), got only one")
+        raise ValueError(
+            "eigvals and eigvecs must be given together (from fit_pca), got only one"
+        )
     if eigvals is None:
         eigvals, eigvecs = fit_pca(images)
     generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
@@ -129,17 +152,24 @@ def time_augmentation(
     per_image = v2.Compose([v2.RandomCrop(crop_size), v2.RandomHorizontalFlip()])
 
     def batched() -> Tensor:
-        return augment_batch(images, crop_size, eigvals=eigvals, eigvecs=eigvecs, generator=generator)
+        return augment_batch(
+            images, crop_size, eigvals=eigvals, eigvecs=eigvecs, generator=generator
+        )
 
     def torchvision_per_image() -> Tensor:
         outputs = []
         for image in images:
-            shift = lighting_shift(sample_lighting(1, eigvals, generator=generator), eigvals, eigvecs)[0]  # (3,)
+            shift = lighting_shift(
+                sample_lighting(1, eigvals, generator=generator), eigvals, eigvecs
+            )[0]  # (3,)
             outputs.append(per_image(image) + shift.to(image)[:, None, None])
         return torch.stack(outputs)  # (N, 3, crop, crop)
 
     seconds = median_seconds(
         {"augment_batch": batched, "torchvision v2 per image": torchvision_per_image},
-        rounds=rounds, device=images.device,
+        rounds=rounds,
+        device=images.device,
     )
-    return AugmentationTiming(len(images), tuple(images.shape[-2:]), crop_size, images.device.type, seconds)
+    return AugmentationTiming(
+        len(images), tuple(images.shape[-2:]), crop_size, images.device.type, seconds
+    )

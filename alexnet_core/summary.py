@@ -58,7 +58,9 @@ class LayerTable(list):
         rows.append(("input", "", " × ".join(map(str, self.input_shape)), "", ""))
         for row in self:
             shape = " × ".join(map(str, row.output_shape))
-            rows.append((row.name, row.kind, shape, f"{row.parameters:,}", f"{row.mult_adds:,}"))
+            rows.append(
+                (row.name, row.kind, shape, f"{row.parameters:,}", f"{row.mult_adds:,}")
+            )
         rows.append(("total", "", "", f"{self.parameters:,}", f"{self.mult_adds:,}"))
         return rows
 
@@ -67,7 +69,10 @@ class LayerTable(list):
         widths = [max(len(r[i]) for r in cells) for i in range(5)]
         lines = []
         for index, row in enumerate(cells):
-            parts = [row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i]) for i in range(5)]
+            parts = [
+                row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i])
+                for i in range(5)
+            ]
             lines.append("  ".join(parts).rstrip())
             if index == 0:
                 lines.append("  ".join("-" * w for w in widths))
@@ -80,7 +85,8 @@ class LayerTable(list):
         cells = self._cells()
         head = "".join(f"<th>{c}</th>" for c in cells[0])
         body = "".join(
-            "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in cells[1:]
+            "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+            for row in cells[1:]
         )
         return f'<table class="layer-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
@@ -94,7 +100,9 @@ def _mult_adds(module: nn.Module, output: torch.Tensor) -> int:
     return 0
 
 
-def layer_table(model: nn.Module, input_size: int | None = None, *, channels: int = 3) -> LayerTable:
+def layer_table(
+    model: nn.Module, input_size: int | None = None, *, channels: int = 3
+) -> LayerTable:
     """Return the per-layer output shapes, parameter counts and multiply-adds of ``model``.
 
     Runs one forward pass of a single blank image (batch 1, CPU-cheap) with hooks on every leaf
@@ -107,7 +115,9 @@ def layer_table(model: nn.Module, input_size: int | None = None, *, channels: in
     if input_size is None:
         config = getattr(model, "config", None)
         if config is None or getattr(config, "input_size", None) is None:
-            raise ValueError("input_size must be given for a model without config.input_size")
+            raise ValueError(
+                "input_size must be given for a model without config.input_size"
+            )
         input_size = config.input_size
     check_int(input_size, "input_size", minimum=1)
     check_int(channels, "channels")
@@ -119,12 +129,25 @@ def layer_table(model: nn.Module, input_size: int | None = None, *, channels: in
         def hook(module: nn.Module, inputs, output) -> None:
             params = sum(p.numel() for p in module.parameters(recurse=False))
             shape = tuple(output.shape[1:])
-            rows.append(LayerRow(names.get(path, path), type(module).__name__, shape, params, _mult_adds(module, output)))
+            rows.append(
+                LayerRow(
+                    names.get(path, path),
+                    type(module).__name__,
+                    shape,
+                    params,
+                    _mult_adds(module, output),
+                )
+            )
+
         return hook
 
     for path, module in model.named_modules():
         is_leaf = next(iter(module.children()), None) is None
-        if is_leaf and not isinstance(module, (nn.Dropout, nn.Identity)) and type(module).__name__ != "PaperDropout":
+        if (
+            is_leaf
+            and not isinstance(module, (nn.Dropout, nn.Identity))
+            and type(module).__name__ != "PaperDropout"
+        ):
             hooks.append(module.register_forward_hook(record(path)))
     device = next(model.parameters()).device
     was_training = model.training

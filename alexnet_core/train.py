@@ -37,19 +37,37 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from alexnet_core._checks import check_choice, check_int, check_positive_float, check_probability
+from alexnet_core._checks import (
+    check_choice,
+    check_int,
+    check_positive_float,
+    check_probability,
+)
 
 __all__ = [
-    "pick_device", "seed_everything", "PaperSGD", "TrainConfig", "History", "evaluate", "train",
-    "epochs_to_reach", "save_checkpoint", "load_checkpoint", "throughput", "CHECKPOINT_MARKER",
+    "pick_device",
+    "seed_everything",
+    "PaperSGD",
+    "TrainConfig",
+    "History",
+    "evaluate",
+    "train",
+    "epochs_to_reach",
+    "save_checkpoint",
+    "load_checkpoint",
+    "throughput",
+    "CHECKPOINT_MARKER",
 ]
 
 CHECKPOINT_MARKER = "alexnet_core_checkpoint"  # key that save_checkpoint writes, load_checkpoint requires
 _CHECKPOINT_VERSION = 1
-Augment = Callable[[torch.Tensor], torch.Tensor]  # images (N, C, H, W) on device -> images on device
+Augment = Callable[
+    [torch.Tensor], torch.Tensor
+]  # images (N, C, H, W) on device -> images on device
 
 
 # ---------------------------------------------------------------- devices and seeds
+
 
 def _mps_available() -> bool:
     mps = getattr(torch.backends, "mps", None)
@@ -68,22 +86,34 @@ def pick_device(preferred: str | torch.device | None = None) -> torch.device:
         try:
             device = torch.device(preferred)
         except (RuntimeError, ValueError) as exc:
-            raise ValueError(f"device must be None, 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', "
-                             f"got {preferred!r}") from exc
+            raise ValueError(
+                f"device must be None, 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', "
+                f"got {preferred!r}"
+            ) from exc
     else:
-        raise TypeError(f"device must be a str, torch.device or None, got {preferred!r} ({type(preferred).__name__})")
+        raise TypeError(
+            f"device must be a str, torch.device or None, got {preferred!r} ({type(preferred).__name__})"
+        )
     if device.type not in ("cpu", "cuda", "mps"):
-        raise ValueError(f"device must be None, 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', got {preferred!r}")
+        raise ValueError(
+            f"device must be None, 'auto', 'cpu', 'cuda', 'cuda:<index>' or 'mps', got {preferred!r}"
+        )
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise ValueError(f"device={str(device)!r} was requested but torch.cuda.is_available() is False; "
-                             f"use 'cpu' or None")
+            raise ValueError(
+                f"device={str(device)!r} was requested but torch.cuda.is_available() is False; "
+                f"use 'cpu' or None"
+            )
         count = torch.cuda.device_count()
         if device.index is not None and device.index >= count:
-            raise ValueError(f"device={str(device)!r} was requested but only {count} CUDA device(s) are visible")
+            raise ValueError(
+                f"device={str(device)!r} was requested but only {count} CUDA device(s) are visible"
+            )
     if device.type == "mps" and not _mps_available():
-        raise ValueError("device='mps' was requested but torch.backends.mps.is_available() is False; "
-                         "use 'cpu' or None")
+        raise ValueError(
+            "device='mps' was requested but torch.backends.mps.is_available() is False; "
+            "use 'cpu' or None"
+        )
     return device
 
 
@@ -103,6 +133,7 @@ def seed_everything(seed: int) -> torch.Generator:
 
 # ---------------------------------------------------------------- the optimizer of §5
 
+
 class PaperSGD(torch.optim.Optimizer):
     """SGD exactly as printed in §5: ``v ← μ·v − wd·ε·w − ε·g``, ``w ← w + v``.
 
@@ -114,14 +145,24 @@ class PaperSGD(torch.optim.Optimizer):
     steps (as μᵏ).
     """
 
-    def __init__(self, params: Iterable, lr: float = 0.01, momentum: float = 0.9, weight_decay: float = 5e-4):
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 0.01,
+        momentum: float = 0.9,
+        weight_decay: float = 5e-4,
+    ):
         check_positive_float(lr, "lr")
         check_probability(momentum, "momentum")
         check_positive_float(weight_decay, "weight_decay", allow_zero=True)
-        super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay})
+        super().__init__(
+            params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay}
+        )
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor | None:
+    def step(
+        self, closure: Callable[[], torch.Tensor] | None = None
+    ) -> torch.Tensor | None:
         """Return the closure's loss (or None) after one update of every parameter that has a gradient."""
         loss = None
         if closure is not None:
@@ -134,7 +175,9 @@ class PaperSGD(torch.optim.Optimizer):
                     continue
                 state = self.state[p]
                 if "velocity" not in state:
-                    state["velocity"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["velocity"] = torch.zeros_like(
+                        p, memory_format=torch.preserve_format
+                    )
                 v = state["velocity"]
                 v.mul_(momentum).add_(p, alpha=-decay * lr).add_(p.grad, alpha=-lr)
                 p.add_(v)
@@ -142,6 +185,7 @@ class PaperSGD(torch.optim.Optimizer):
 
 
 # ---------------------------------------------------------------- configuration and history
+
 
 @dataclass
 class TrainConfig:
@@ -183,33 +227,58 @@ class TrainConfig:
         check_probability(self.momentum, name("momentum"))
         check_positive_float(self.weight_decay, name("weight_decay"), allow_zero=True)
         if check_positive_float(self.lr_drop_factor, name("lr_drop_factor")) <= 1:
-            raise ValueError(f"TrainConfig.lr_drop_factor must be > 1, got {self.lr_drop_factor}")
+            raise ValueError(
+                f"TrainConfig.lr_drop_factor must be > 1, got {self.lr_drop_factor}"
+            )
         check_choice(self.optimizer, name("optimizer"), ("paper", "sgd"))
         check_choice(self.schedule, name("schedule"), ("plateau", "step", "constant"))
         self._check_step_epochs()
-        if not (isinstance(self.amp, bool) or (isinstance(self.amp, str) and self.amp in ("bf16", "fp16"))):
-            raise ValueError(f"TrainConfig.amp must be False, True, 'bf16' or 'fp16', got {self.amp!r}")
+        if not (
+            isinstance(self.amp, bool)
+            or (isinstance(self.amp, str) and self.amp in ("bf16", "fp16"))
+        ):
+            raise ValueError(
+                f"TrainConfig.amp must be False, True, 'bf16' or 'fp16', got {self.amp!r}"
+            )
         for key in ("compile", "progress"):
             if not isinstance(getattr(self, key), bool):
-                raise TypeError(f"TrainConfig.{key} must be a bool, got {getattr(self, key)!r}")
+                raise TypeError(
+                    f"TrainConfig.{key} must be a bool, got {getattr(self, key)!r}"
+                )
 
     def _check_step_epochs(self) -> None:
         if not isinstance(self.step_epochs, (tuple, list)):
-            raise TypeError(f"TrainConfig.step_epochs must be a tuple of epoch numbers, got {self.step_epochs!r}")
+            raise TypeError(
+                f"TrainConfig.step_epochs must be a tuple of epoch numbers, got {self.step_epochs!r}"
+            )
         self.step_epochs = tuple(self.step_epochs)
         for epoch in self.step_epochs:
             check_int(epoch, "TrainConfig.step_epochs[i]")
         if list(self.step_epochs) != sorted(set(self.step_epochs)):
-            raise ValueError(f"TrainConfig.step_epochs must be strictly increasing, got {self.step_epochs}")
+            raise ValueError(
+                f"TrainConfig.step_epochs must be strictly increasing, got {self.step_epochs}"
+            )
         if self.schedule == "step" and not self.step_epochs:
-            raise ValueError("TrainConfig.step_epochs must list at least one epoch when schedule='step', got ()")
+            raise ValueError(
+                "TrainConfig.step_epochs must list at least one epoch when schedule='step', got ()"
+            )
         if self.schedule != "step" and self.step_epochs:
-            raise ValueError(f"TrainConfig.step_epochs is only used with schedule='step', "
-                             f"got schedule={self.schedule!r} and step_epochs={self.step_epochs}")
+            raise ValueError(
+                f"TrainConfig.step_epochs is only used with schedule='step', "
+                f"got schedule={self.schedule!r} and step_epochs={self.step_epochs}"
+            )
 
 
-_HISTORY_FIELDS = ("epoch", "train_loss", "train_error", "test_loss", "test_error", "lr", "seconds",
-                   "images_per_second")
+_HISTORY_FIELDS = (
+    "epoch",
+    "train_loss",
+    "train_error",
+    "test_loss",
+    "test_error",
+    "lr",
+    "seconds",
+    "images_per_second",
+)
 
 
 @dataclass
@@ -243,10 +312,14 @@ class History:
         """Return a History built from ``as_dict()`` output, after checking keys and lengths."""
         if not isinstance(data, dict) or set(data) != set(_HISTORY_FIELDS):
             keys = sorted(data) if isinstance(data, dict) else type(data).__name__
-            raise ValueError(f"history must be a dict with keys {list(_HISTORY_FIELDS)}, got {keys}")
+            raise ValueError(
+                f"history must be a dict with keys {list(_HISTORY_FIELDS)}, got {keys}"
+            )
         if len({len(data[key]) for key in _HISTORY_FIELDS}) != 1:
-            raise ValueError(f"history lists must have equal lengths, got "
-                             f"{ {key: len(data[key]) for key in _HISTORY_FIELDS} }")
+            raise ValueError(
+                f"history lists must have equal lengths, got "
+                f"{ {key: len(data[key]) for key in _HISTORY_FIELDS} }"
+            )
         return cls(**{key: list(data[key]) for key in _HISTORY_FIELDS})
 
     def to_json(self, path: str | os.PathLike) -> Path:
@@ -271,7 +344,9 @@ class History:
             getattr(self, key).append(row[key])
 
 
-def epochs_to_reach(history: History, error: float = 0.25, *, split: str = "train") -> int | None:
+def epochs_to_reach(
+    history: History, error: float = 0.25, *, split: str = "train"
+) -> int | None:
     """Return the first epoch (1-based, whole epochs, no interpolation) whose error is <= ``error``, or None.
 
     Fig. 1 of the paper compares nets by the epochs they need to reach 25% training error.
@@ -279,7 +354,11 @@ def epochs_to_reach(history: History, error: float = 0.25, *, split: str = "trai
     if not isinstance(history, History):
         raise TypeError(f"history must be a History, got {type(history).__name__}")
     error = check_probability(error, "error", allow_one=True)
-    errors = history.train_error if check_choice(split, "split", ("train", "test")) == "train" else history.test_error
+    errors = (
+        history.train_error
+        if check_choice(split, "split", ("train", "test")) == "train"
+        else history.test_error
+    )
     for epoch, value in zip(history.epoch, errors):
         if value is not None and value <= error:
             return epoch
@@ -287,6 +366,7 @@ def epochs_to_reach(history: History, error: float = 0.25, *, split: str = "trai
 
 
 # ---------------------------------------------------------------- checkpoints
+
 
 def _fsync_directory(directory: Path) -> None:
     with contextlib.suppress(OSError):  # not possible on every platform (e.g. Windows)
@@ -324,11 +404,16 @@ def save_checkpoint(path: str | os.PathLike, **state: Any) -> Path:
 
 def _first_line(exc: BaseException) -> str:
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    detail = next((line for line in lines if "WeightsUnpickler error" in line), lines[0] if lines else "")
+    detail = next(
+        (line for line in lines if "WeightsUnpickler error" in line),
+        lines[0] if lines else "",
+    )
     return f"{type(exc).__name__}: {detail}"
 
 
-def load_checkpoint(path: str | os.PathLike, *, map_location: Any = "cpu") -> dict[str, Any]:
+def load_checkpoint(
+    path: str | os.PathLike, *, map_location: Any = "cpu"
+) -> dict[str, Any]:
     """Return the dict saved by ``save_checkpoint`` at ``path``, loaded with torch.load(weights_only=True)."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
@@ -341,25 +426,36 @@ def load_checkpoint(path: str | os.PathLike, *, map_location: Any = "cpu") -> di
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         if "weights only" not in str(exc).lower():
-            raise ValueError(f"checkpoint {str(path)!r} could not be read: the file is truncated or corrupt "
-                             f"({_first_line(exc)})") from exc
-        raise ValueError(f"checkpoint {str(path)!r} holds objects other than tensors and plain containers, "
-                         f"which torch.load(weights_only=True) refuses to unpickle because unpickling arbitrary "
-                         f"objects can run code; only load files written by save_checkpoint "
-                         f"({_first_line(exc)})") from exc
+            raise ValueError(
+                f"checkpoint {str(path)!r} could not be read: the file is truncated or corrupt "
+                f"({_first_line(exc)})"
+            ) from exc
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds objects other than tensors and plain containers, "
+            f"which torch.load(weights_only=True) refuses to unpickle because unpickling arbitrary "
+            f"objects can run code; only load files written by save_checkpoint "
+            f"({_first_line(exc)})"
+        ) from exc
     except Exception as exc:  # truncated zip (RuntimeError), empty file (EOFError), garbage (KeyError, ...)
-        raise ValueError(f"checkpoint {str(path)!r} could not be read: the file is truncated, corrupt or not "
-                         f"a torch.save file ({_first_line(exc)})") from exc
+        raise ValueError(
+            f"checkpoint {str(path)!r} could not be read: the file is truncated, corrupt or not "
+            f"a torch.save file ({_first_line(exc)})"
+        ) from exc
     if not isinstance(state, dict) or CHECKPOINT_MARKER not in state:
-        raise ValueError(f"checkpoint {str(path)!r} was not written by alexnet_core.train.save_checkpoint "
-                         f"(no {CHECKPOINT_MARKER!r} key); for a plain state_dict use torch.load(path, weights_only=True)")
+        raise ValueError(
+            f"checkpoint {str(path)!r} was not written by alexnet_core.train.save_checkpoint "
+            f"(no {CHECKPOINT_MARKER!r} key); for a plain state_dict use torch.load(path, weights_only=True)"
+        )
     if state[CHECKPOINT_MARKER] != _CHECKPOINT_VERSION:
-        raise ValueError(f"checkpoint {str(path)!r} has format version {state[CHECKPOINT_MARKER]!r}; "
-                         f"this alexnet_core reads version {_CHECKPOINT_VERSION}")
+        raise ValueError(
+            f"checkpoint {str(path)!r} has format version {state[CHECKPOINT_MARKER]!r}; "
+            f"this alexnet_core reads version {_CHECKPOINT_VERSION}"
+        )
     return state
 
 
 # ---------------------------------------------------------------- loops
+
 
 class _Quiet:
     """Stands in for a tqdm bar when progress is off."""
@@ -381,11 +477,19 @@ class _Quiet:
 
 
 def _progress(iterable: Iterable, enabled: bool, **options: Any):
-    if not enabled or os.environ.get("TQDM_DISABLE", "").lower() not in ("", "0", "false"):
+    if not enabled or os.environ.get("TQDM_DISABLE", "").lower() not in (
+        "",
+        "0",
+        "false",
+    ):
         return _Quiet(iterable)
-    from tqdm.auto import tqdm  # imported lazily: in a notebook tqdm.auto pulls in ipywidgets
+    from tqdm.auto import (
+        tqdm,
+    )  # imported lazily: in a notebook tqdm.auto pulls in ipywidgets
 
-    return tqdm(iterable, disable=False, **options)  # explicit: tqdm reads TQDM_DISABLE only at import
+    return tqdm(
+        iterable, disable=False, **options
+    )  # explicit: tqdm reads TQDM_DISABLE only at import
 
 
 def _check_module(model: object) -> nn.Module:
@@ -399,30 +503,56 @@ def _check_callable(value: object, name: str) -> None:
         raise TypeError(f"{name} must be callable or None, got {value!r}")
 
 
-def _as_loader(data: object, name: str, *, batch_size: int, shuffle: bool, generator: torch.Generator | None,
-               device: torch.device, num_workers: int = 0) -> DataLoader:
+def _as_loader(
+    data: object,
+    name: str,
+    *,
+    batch_size: int,
+    shuffle: bool,
+    generator: torch.Generator | None,
+    device: torch.device,
+    num_workers: int = 0,
+) -> DataLoader:
     if isinstance(data, DataLoader):
         return data
     if not isinstance(data, Dataset):
-        raise TypeError(f"{name} must be a torch Dataset or DataLoader of (image, label) pairs "
-                        f"(e.g. TensorDataset(images, labels)), got {type(data).__name__}")
+        raise TypeError(
+            f"{name} must be a torch Dataset or DataLoader of (image, label) pairs "
+            f"(e.g. TensorDataset(images, labels)), got {type(data).__name__}"
+        )
     if isinstance(data, IterableDataset):
         shuffle = False
     elif hasattr(data, "__len__") and len(data) == 0:
         raise ValueError(f"{name} must not be empty, got a dataset of length 0")
-    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator if shuffle else None,
-                      num_workers=num_workers, pin_memory=device.type == "cuda")
+    return DataLoader(
+        data,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        generator=generator if shuffle else None,
+        num_workers=num_workers,
+        pin_memory=device.type == "cuda",
+    )
 
 
-def _to_device(batch: object, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def _to_device(
+    batch: object, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(batch, (tuple, list)) or len(batch) < 2:
-        raise TypeError(f"each batch must be an (images, labels) pair, got {type(batch).__name__}")
+        raise TypeError(
+            f"each batch must be an (images, labels) pair, got {type(batch).__name__}"
+        )
     non_blocking = device.type == "cuda"
-    return batch[0].to(device, non_blocking=non_blocking), batch[1].to(device, non_blocking=non_blocking).long()
+    return batch[0].to(device, non_blocking=non_blocking), batch[1].to(
+        device, non_blocking=non_blocking
+    ).long()
 
 
 def _autocast(device: torch.device, dtype: torch.dtype | None):
-    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+    return (
+        torch.autocast(device.type, dtype=dtype)
+        if dtype is not None
+        else contextlib.nullcontext()
+    )
 
 
 def _model_device(model: nn.Module) -> torch.device:
@@ -431,8 +561,14 @@ def _model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
-def _evaluate_loader(forward: Callable, model: nn.Module, loader: Iterable, device: torch.device,
-                     augment: Augment | None, amp_dtype: torch.dtype | None) -> tuple[float, float]:
+def _evaluate_loader(
+    forward: Callable,
+    model: nn.Module,
+    loader: Iterable,
+    device: torch.device,
+    augment: Augment | None,
+    amp_dtype: torch.dtype | None,
+) -> tuple[float, float]:
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     loss_sum = torch.zeros((), device=device)
@@ -450,15 +586,24 @@ def _evaluate_loader(forward: Callable, model: nn.Module, loader: Iterable, devi
                 wrong += (logits.argmax(dim=1) != labels).sum()
                 count += labels.shape[0]
     finally:
-        for module, mode in modes:  # restore each module's own flag, not just the root's
+        for (
+            module,
+            mode,
+        ) in modes:  # restore each module's own flag, not just the root's
             module.training = mode
     if count == 0:
         raise ValueError("data yielded no batches")
     return loss_sum.item() / count, wrong.item() / count
 
 
-def evaluate(model: nn.Module, data: Dataset | DataLoader, *, device: str | torch.device | None = None,
-             batch_size: int = 256, augment: Augment | None = None) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module,
+    data: Dataset | DataLoader,
+    *,
+    device: str | torch.device | None = None,
+    batch_size: int = 256,
+    augment: Augment | None = None,
+) -> tuple[float, float]:
     """Return (mean cross-entropy loss, top-1 error rate) of ``model`` on ``data``, in eval mode under no_grad.
 
     ``device`` None means where the model's parameters are; otherwise the model is moved there.
@@ -470,15 +615,32 @@ def evaluate(model: nn.Module, data: Dataset | DataLoader, *, device: str | torc
     _check_callable(augment, "augment")
     device = _model_device(model) if device is None else pick_device(device)
     model.to(device)
-    loader = _as_loader(data, "data", batch_size=batch_size, shuffle=False, generator=None, device=device)
+    loader = _as_loader(
+        data,
+        "data",
+        batch_size=batch_size,
+        shuffle=False,
+        generator=None,
+        device=device,
+    )
     return _evaluate_loader(model, model, loader, device, augment, None)
 
 
-def _train_epoch(forward: Callable, model: nn.Module, batches: Any, optimizer: torch.optim.Optimizer,
-                 scaler: Any, device: torch.device, augment: Augment | None, amp_dtype: torch.dtype | None,
-                 log_every: int) -> tuple[float, float, int]:
+def _train_epoch(
+    forward: Callable,
+    model: nn.Module,
+    batches: Any,
+    optimizer: torch.optim.Optimizer,
+    scaler: Any,
+    device: torch.device,
+    augment: Augment | None,
+    amp_dtype: torch.dtype | None,
+    log_every: int,
+) -> tuple[float, float, int]:
     model.train()
-    loss_sum = torch.zeros((), device=device)  # kept on the device: no host sync per batch
+    loss_sum = torch.zeros(
+        (), device=device
+    )  # kept on the device: no host sync per batch
     wrong = torch.zeros((), dtype=torch.int64, device=device)
     count = 0
     for step, batch in enumerate(batches, 1):
@@ -489,7 +651,9 @@ def _train_epoch(forward: Callable, model: nn.Module, batches: Any, optimizer: t
             logits = forward(images)  # (N, classes)
             loss = F.cross_entropy(logits.float(), labels)
         optimizer.zero_grad(set_to_none=True)
-        if scaler is not None:  # fp16: scale the loss so small gradients do not underflow
+        if (
+            scaler is not None
+        ):  # fp16: scale the loss so small gradients do not underflow
             scaler.scale(loss).backward()
             scaler.step(optimizer)
             scaler.update()
@@ -499,8 +663,12 @@ def _train_epoch(forward: Callable, model: nn.Module, batches: Any, optimizer: t
         loss_sum += loss.detach() * labels.shape[0]
         wrong += (logits.detach().argmax(dim=1) != labels).sum()
         count += labels.shape[0]
-        if step % log_every == 0 and not isinstance(batches, _Quiet):  # .item() waits for the device
-            batches.set_postfix(loss=f"{loss_sum.item() / count:.3f}", err=f"{wrong.item() / count:.3f}")
+        if step % log_every == 0 and not isinstance(
+            batches, _Quiet
+        ):  # .item() waits for the device
+            batches.set_postfix(
+                loss=f"{loss_sum.item() / count:.3f}", err=f"{wrong.item() / count:.3f}"
+            )
     if count == 0:
         raise ValueError("train_data yielded no batches")
     return loss_sum.item() / count, wrong.item() / count, count
@@ -513,17 +681,26 @@ class _ScheduleState:
     drops: int = 0
 
 
-def _lr_should_drop(config: TrainConfig, state: _ScheduleState, history: History) -> bool:
+def _lr_should_drop(
+    config: TrainConfig, state: _ScheduleState, history: History
+) -> bool:
     if config.schedule == "step":
         return history.epoch[-1] in config.step_epochs
     if config.schedule == "constant":
         return False
-    metric = history.test_error[-1] if history.test_error[-1] is not None else history.train_error[-1]
+    metric = (
+        history.test_error[-1]
+        if history.test_error[-1] is not None
+        else history.train_error[-1]
+    )
     if metric < state.best:
         state.best, state.bad_epochs = metric, 0
         return False
     state.bad_epochs += 1
-    if state.bad_epochs >= config.plateau_patience and state.drops < config.max_lr_drops:
+    if (
+        state.bad_epochs >= config.plateau_patience
+        and state.drops < config.max_lr_drops
+    ):
         state.bad_epochs, state.drops = 0, state.drops + 1
         return True
     return False
@@ -533,8 +710,10 @@ def _amp_dtype(amp: bool | str, device: torch.device) -> torch.dtype | None:
     if amp is False:
         return None
     if device.type != "cuda":
-        warnings.warn(f"TrainConfig.amp={amp!r} is ignored on {device}: mixed precision is used on CUDA only",
-                      stacklevel=3)
+        warnings.warn(
+            f"TrainConfig.amp={amp!r} is ignored on {device}: mixed precision is used on CUDA only",
+            stacklevel=3,
+        )
         return None
     if amp is True:
         amp = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
@@ -546,7 +725,9 @@ def _make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimi
     if not params:
         raise ValueError("model has no trainable parameters (requires_grad=True)")
     kind = PaperSGD if config.optimizer == "paper" else torch.optim.SGD
-    return kind(params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay)
+    return kind(
+        params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+    )
 
 
 def _rng_state(device: torch.device, loader: DataLoader) -> dict[str, Any]:
@@ -555,7 +736,9 @@ def _rng_state(device: torch.device, loader: DataLoader) -> dict[str, Any]:
         "torch": torch.get_rng_state(),  # dropout and augmentation on CPU
         "cuda": torch.cuda.get_rng_state_all() if device.type == "cuda" else [],
         "mps": torch.mps.get_rng_state() if device.type == "mps" else None,
-        "loader": generator.get_state() if generator is not None else None,  # the shuffling order
+        "loader": generator.get_state()
+        if generator is not None
+        else None,  # the shuffling order
     }
 
 
@@ -573,22 +756,39 @@ def _set_rng_state(state: dict[str, Any], loader: DataLoader) -> None:
 _RESUME_MAY_CHANGE = {"epochs", "progress", "log_every", "num_workers", "compile"}
 
 
-def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: Any, loader: DataLoader,
-             config: TrainConfig) -> tuple[History, _ScheduleState]:
+def _restore(
+    path: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: Any,
+    loader: DataLoader,
+    config: TrainConfig,
+) -> tuple[History, _ScheduleState]:
     state = load_checkpoint(path)
-    missing = {"model", "optimizer", "history", "config", "schedule", "rng"} - set(state)
+    missing = {"model", "optimizer", "history", "config", "schedule", "rng"} - set(
+        state
+    )
     if missing:
-        raise ValueError(f"checkpoint {str(path)!r} lacks {sorted(missing)}: it was not written by train()")
+        raise ValueError(
+            f"checkpoint {str(path)!r} lacks {sorted(missing)}: it was not written by train()"
+        )
     try:
         saved = dataclasses.asdict(TrainConfig(**state["config"]))
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"checkpoint {str(path)!r} holds an unreadable TrainConfig: {exc}") from exc
+        raise ValueError(
+            f"checkpoint {str(path)!r} holds an unreadable TrainConfig: {exc}"
+        ) from exc
     current = dataclasses.asdict(config)
-    changed = [f"{key}={saved[key]!r} there, {current[key]!r} here" for key in current
-               if key not in _RESUME_MAY_CHANGE and saved[key] != current[key]]
+    changed = [
+        f"{key}={saved[key]!r} there, {current[key]!r} here"
+        for key in current
+        if key not in _RESUME_MAY_CHANGE and saved[key] != current[key]
+    ]
     if changed:
-        raise ValueError(f"checkpoint {str(path)!r} was written with another TrainConfig ({'; '.join(changed)}); "
-                         f"resume with the same config (only {sorted(_RESUME_MAY_CHANGE)} may change)")
+        raise ValueError(
+            f"checkpoint {str(path)!r} was written with another TrainConfig ({'; '.join(changed)}); "
+            f"resume with the same config (only {sorted(_RESUME_MAY_CHANGE)} may change)"
+        )
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     if scaler is not None and state.get("scaler") is not None:
@@ -597,22 +797,46 @@ def _restore(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer, sca
     return History.from_dict(state["history"]), _ScheduleState(**state["schedule"])
 
 
-def _save_run(path: str | os.PathLike, model: nn.Module, optimizer: torch.optim.Optimizer, scaler: Any,
-              history: History, config: TrainConfig, schedule: _ScheduleState, device: torch.device,
-              loader: DataLoader) -> None:
+def _save_run(
+    path: str | os.PathLike,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scaler: Any,
+    history: History,
+    config: TrainConfig,
+    schedule: _ScheduleState,
+    device: torch.device,
+    loader: DataLoader,
+) -> None:
     # plain containers and tensors only, so that load_checkpoint's weights_only=True accepts it
-    save_checkpoint(path, epoch=history.epoch[-1], model=model.state_dict(), optimizer=optimizer.state_dict(),
-                    scaler=None if scaler is None else scaler.state_dict(), history=history.as_dict(),
-                    config=dataclasses.asdict(config), schedule=dataclasses.asdict(schedule),
-                    rng=_rng_state(device, loader))
+    save_checkpoint(
+        path,
+        epoch=history.epoch[-1],
+        model=model.state_dict(),
+        optimizer=optimizer.state_dict(),
+        scaler=None if scaler is None else scaler.state_dict(),
+        history=history.as_dict(),
+        config=dataclasses.asdict(config),
+        schedule=dataclasses.asdict(schedule),
+        rng=_rng_state(device, loader),
+    )
 
 
-def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset | DataLoader | None = None,
-          config: TrainConfig | None = None, *, device: str | torch.device | None = None,
-          augment: Augment | None = None, test_augment: Augment | None = None,
-          callback: Callable[[History], bool | None] | None = None,
-          checkpoint_path: str | os.PathLike | None = None, resume: bool = False,
-          move_model: bool = True, write_checkpoints: bool = True) -> History:
+def train(
+    model: nn.Module,
+    train_data: Dataset | DataLoader,
+    test_data: Dataset | DataLoader | None = None,
+    config: TrainConfig | None = None,
+    *,
+    device: str | torch.device | None = None,
+    augment: Augment | None = None,
+    test_augment: Augment | None = None,
+    callback: Callable[[History], bool | None] | None = None,
+    checkpoint_path: str | os.PathLike | None = None,
+    resume: bool = False,
+    move_model: bool = True,
+    write_checkpoints: bool = True,
+) -> History:
     """Return the History of training ``model`` with the paper's SGD and lr schedule (§5).
 
     ``config`` None means ``TrainConfig()``. The model is moved to ``device`` (``pick_device``).
@@ -634,12 +858,20 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
     """
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig or None, got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a TrainConfig or None, got {type(config).__name__}"
+        )
     _check_module(model)
-    for value, name in ((augment, "augment"), (test_augment, "test_augment"), (callback, "callback")):
+    for value, name in (
+        (augment, "augment"),
+        (test_augment, "test_augment"),
+        (callback, "callback"),
+    ):
         _check_callable(value, name)
     if resume and checkpoint_path is None:
-        raise ValueError("resume=True needs a checkpoint_path to resume from, got checkpoint_path=None")
+        raise ValueError(
+            "resume=True needs a checkpoint_path to resume from, got checkpoint_path=None"
+        )
     device = pick_device(device)
     generator = seed_everything(config.seed)
     if move_model:
@@ -647,43 +879,100 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
     optimizer = _make_optimizer(model, config)
     amp_dtype = _amp_dtype(config.amp, device)
     scaler = torch.amp.GradScaler("cuda") if amp_dtype is torch.float16 else None
-    train_loader = _as_loader(train_data, "train_data", batch_size=config.batch_size, shuffle=True,
-                              generator=generator, device=device, num_workers=config.num_workers)
-    test_loader = None if test_data is None else _as_loader(
-        test_data, "test_data", batch_size=config.batch_size, shuffle=False, generator=None, device=device,
-        num_workers=config.num_workers)
+    train_loader = _as_loader(
+        train_data,
+        "train_data",
+        batch_size=config.batch_size,
+        shuffle=True,
+        generator=generator,
+        device=device,
+        num_workers=config.num_workers,
+    )
+    test_loader = (
+        None
+        if test_data is None
+        else _as_loader(
+            test_data,
+            "test_data",
+            batch_size=config.batch_size,
+            shuffle=False,
+            generator=None,
+            device=device,
+            num_workers=config.num_workers,
+        )
+    )
     forward = torch.compile(model) if config.compile else model
     history, schedule = History(), _ScheduleState()
     if resume and Path(checkpoint_path).exists():
-        history, schedule = _restore(Path(checkpoint_path), model, optimizer, scaler, train_loader, config)
+        history, schedule = _restore(
+            Path(checkpoint_path), model, optimizer, scaler, train_loader, config
+        )
     modes = [(module, module.training) for module in model.modules()]
     try:
-        with _progress(range(len(history) + 1, config.epochs + 1), config.progress, desc="epochs",
-                       total=config.epochs, initial=min(len(history), config.epochs)) as epochs:
+        with _progress(
+            range(len(history) + 1, config.epochs + 1),
+            config.progress,
+            desc="epochs",
+            total=config.epochs,
+            initial=min(len(history), config.epochs),
+        ) as epochs:
             for epoch in epochs:
                 sampler = getattr(train_loader, "sampler", None)
-                if hasattr(sampler, "set_epoch"):  # DistributedSampler: a new shuffle every epoch
+                if hasattr(
+                    sampler, "set_epoch"
+                ):  # DistributedSampler: a new shuffle every epoch
                     sampler.set_epoch(epoch)
                 start, lr = time.perf_counter(), optimizer.param_groups[0]["lr"]
-                with _progress(train_loader, config.progress, desc=f"epoch {epoch}", leave=False) as batches:
+                with _progress(
+                    train_loader, config.progress, desc=f"epoch {epoch}", leave=False
+                ) as batches:
                     train_loss, train_error, count = _train_epoch(
-                        forward, model, batches, optimizer, scaler, device, augment, amp_dtype, config.log_every)
+                        forward,
+                        model,
+                        batches,
+                        optimizer,
+                        scaler,
+                        device,
+                        augment,
+                        amp_dtype,
+                        config.log_every,
+                    )
                 train_seconds = time.perf_counter() - start
                 test_loss = test_error = None
                 if test_loader is not None:
-                    test_loss, test_error = _evaluate_loader(forward, model, test_loader, device, test_augment,
-                                                             amp_dtype)
-                history._append(epoch=epoch, train_loss=train_loss, train_error=train_error, test_loss=test_loss,
-                                test_error=test_error, lr=lr, seconds=time.perf_counter() - start,
-                                images_per_second=count / train_seconds)
+                    test_loss, test_error = _evaluate_loader(
+                        forward, model, test_loader, device, test_augment, amp_dtype
+                    )
+                history._append(
+                    epoch=epoch,
+                    train_loss=train_loss,
+                    train_error=train_error,
+                    test_loss=test_loss,
+                    test_error=test_error,
+                    lr=lr,
+                    seconds=time.perf_counter() - start,
+                    images_per_second=count / train_seconds,
+                )
                 if _lr_should_drop(config, schedule, history):
                     for group in optimizer.param_groups:
                         group["lr"] /= config.lr_drop_factor
                 if checkpoint_path is not None and write_checkpoints:
-                    _save_run(checkpoint_path, model, optimizer, scaler, history, config, schedule, device,
-                              train_loader)
-                epochs.set_postfix(train_err=f"{train_error:.3f}", lr=f"{lr:.2g}",
-                                   **({} if test_error is None else {"test_err": f"{test_error:.3f}"}))
+                    _save_run(
+                        checkpoint_path,
+                        model,
+                        optimizer,
+                        scaler,
+                        history,
+                        config,
+                        schedule,
+                        device,
+                        train_loader,
+                    )
+                epochs.set_postfix(
+                    train_err=f"{train_error:.3f}",
+                    lr=f"{lr:.2g}",
+                    **({} if test_error is None else {"test_err": f"{test_error:.3f}"}),
+                )
                 if callback is not None and callback(history):
                     break
     finally:
@@ -694,6 +983,7 @@ def train(model: nn.Module, train_data: Dataset | DataLoader, test_data: Dataset
 
 # ---------------------------------------------------------------- speed
 
+
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -701,9 +991,17 @@ def _synchronize(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
-               device: str | torch.device | None = None, steps: int = 5, warmup: int = 2, train: bool = True,
-               copy_model: bool = True) -> float:
+def throughput(
+    model: nn.Module,
+    *,
+    batch_size: int = 32,
+    input_size: int = 224,
+    device: str | torch.device | None = None,
+    steps: int = 5,
+    warmup: int = 2,
+    train: bool = True,
+    copy_model: bool = True,
+) -> float:
     """Return images per second of a training step (forward + backward + §5's SGD step) or of inference.
 
     Times ``model`` on random (batch_size, 3, input_size, input_size) inputs, after ``warmup``
@@ -723,10 +1021,19 @@ def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
         raise TypeError(f"copy_model must be a bool, got {copy_model!r}")
     device = pick_device(device)
     net = (copy.deepcopy(model) if copy_model else model).to(device).train(train)
-    images = torch.randn(batch_size, 3, input_size, input_size,  # (N, 3, S, S); own generator: no global RNG use
-                         generator=torch.Generator().manual_seed(0)).to(device)
+    images = torch.randn(
+        batch_size,
+        3,
+        input_size,
+        input_size,  # (N, 3, S, S); own generator: no global RNG use
+        generator=torch.Generator().manual_seed(0),
+    ).to(device)
     labels = torch.zeros(batch_size, dtype=torch.int64, device=device)
-    optimizer = PaperSGD(net.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4) if train else None
+    optimizer = (
+        PaperSGD(net.parameters(), lr=1e-3, momentum=0.9, weight_decay=5e-4)
+        if train
+        else None
+    )
 
     def step() -> None:
         if optimizer is None:
@@ -747,7 +1054,9 @@ def throughput(model: nn.Module, *, batch_size: int = 32, input_size: int = 224,
     return batch_size * steps / (time.perf_counter() - start)
 
 
-if __name__ == "__main__":  # python -m alexnet_core.train: the command-line trainer lives in cli.py
+if (
+    __name__ == "__main__"
+):  # python -m alexnet_core.train: the command-line trainer lives in cli.py
     from alexnet_core.cli import main
 
     raise SystemExit(main())

@@ -28,9 +28,16 @@ from matplotlib.figure import Figure
 
 from .viz import figure_to_png
 
-__all__ = ["InteractiveFigure", "interactive_figure", "static_html", "MAX_STATIC_FRAMES"]
+__all__ = [
+    "InteractiveFigure",
+    "interactive_figure",
+    "static_html",
+    "MAX_STATIC_FRAMES",
+]
 
-MAX_STATIC_FRAMES = 64  # every frame is a PNG inside the notebook: keep the fallback small
+MAX_STATIC_FRAMES = (
+    64  # every frame is a PNG inside the notebook: keep the fallback small
+)
 
 Render = Callable[..., Figure]
 
@@ -57,9 +64,13 @@ def _png_maker(render: Render, dpi: int) -> Callable[..., bytes]:
     return draw
 
 
-def _check_controls(controls: Mapping[str, Sequence[Any]], name: str) -> dict[str, list[Any]]:
+def _check_controls(
+    controls: Mapping[str, Sequence[Any]], name: str
+) -> dict[str, list[Any]]:
     if not isinstance(controls, Mapping) or not controls:
-        raise ValueError(f"{name} must be a non-empty dict of control name -> list of values, got {controls!r}")
+        raise ValueError(
+            f"{name} must be a non-empty dict of control name -> list of values, got {controls!r}"
+        )
     checked = {}
     for key, values in controls.items():
         values = list(values)
@@ -93,22 +104,36 @@ def static_html(
     draw = _png_maker(render, dpi)
     frames = {}
     for combo in combos:
-        key = ",".join(str(controls[name].index(value)) for name, value in zip(controls, combo))
+        key = ",".join(
+            str(controls[name].index(value)) for name, value in zip(controls, combo)
+        )
         png = draw(**dict(zip(controls, combo)))
         frames[key] = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-    start = [controls[n].index(defaults[n]) if defaults and n in defaults and defaults[n] in controls[n] else 0 for n in controls]
-    ident = "anb-" + hashlib.sha1((title + json.dumps(sorted(frames))).encode()).hexdigest()[:10]
+    start = [
+        controls[n].index(defaults[n])
+        if defaults and n in defaults and defaults[n] in controls[n]
+        else 0
+        for n in controls
+    ]
+    ident = (
+        "anb-"
+        + hashlib.sha1((title + json.dumps(sorted(frames))).encode()).hexdigest()[:10]
+    )
     return _page(ident, title, controls, frames, start)
 
 
-def _control_html(ident: str, index: int, name: str, values: list[Any], start: int) -> str:
+def _control_html(
+    ident: str, index: int, name: str, values: list[Any], start: int
+) -> str:
     labels = [_format(v) for v in values]
-    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    numeric = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+    )
     if numeric and len(values) > 1:
         widget = (
             f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
             f'data-control="{index}" aria-label="{html.escape(name)}">'
-            f'<output>{html.escape(labels[start])}</output>'
+            f"<output>{html.escape(labels[start])}</output>"
         )
     else:
         options = "".join(
@@ -119,11 +144,24 @@ def _control_html(ident: str, index: int, name: str, values: list[Any], start: i
     return f'<label style="margin-right:1.2em;white-space:nowrap">{html.escape(name)} {widget}</label>'
 
 
-def _page(ident: str, title: str, controls: dict[str, list[Any]], frames: dict[str, str], start: list[int]) -> str:
-    rows = "".join(_control_html(ident, i, n, v, start[i]) for i, (n, v) in enumerate(controls.items()))
+def _page(
+    ident: str,
+    title: str,
+    controls: dict[str, list[Any]],
+    frames: dict[str, str],
+    start: list[int],
+) -> str:
+    rows = "".join(
+        _control_html(ident, i, n, v, start[i])
+        for i, (n, v) in enumerate(controls.items())
+    )
     labels = json.dumps([[_format(v) for v in values] for values in controls.values()])
     first = frames[",".join(map(str, start))]
-    heading = f'<div style="font-weight:600;margin-bottom:.3em">{html.escape(title)}</div>' if title else ""
+    heading = (
+        f'<div style="font-weight:600;margin-bottom:.3em">{html.escape(title)}</div>'
+        if title
+        else ""
+    )
     note = '<div style="font-size:.8em;color:#666">Pre-computed frames: runs without a kernel. Open the notebook (Colab/Jupyter) for the live version.</div>'
     return (
         f'<div class="anb-interactive" id="{ident}" data-frames="{len(frames)}">{heading}'
@@ -147,8 +185,12 @@ class InteractiveFigure:
         self.fallback_html = fallback_html
         self.title = title
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None
+    ) -> dict[str, Any]:
+        bundle = dict(
+            self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        )
         bundle["text/html"] = self.fallback_html
         bundle["text/plain"] = f"InteractiveFigure({self.title!r})"
         return bundle
@@ -157,17 +199,31 @@ class InteractiveFigure:
         return f"InteractiveFigure({self.title!r})"
 
 
-def _live_widget(draw: Callable[..., bytes], controls: dict[str, list[Any]], defaults: Mapping[str, Any], run_button: bool) -> Any:
+def _live_widget(
+    draw: Callable[..., bytes],
+    controls: dict[str, list[Any]],
+    defaults: Mapping[str, Any],
+    run_button: bool,
+) -> Any:
     import ipywidgets as widgets  # lazy: only interactive figures need ipywidgets
 
     inputs = {}
     for name, values in controls.items():
         value = defaults.get(name, values[0])
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        numeric = all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+        )
         if numeric and len(values) > 1:
-            inputs[name] = widgets.SelectionSlider(options=[( _format(v), v) for v in values], value=value, description=name, continuous_update=False)
+            inputs[name] = widgets.SelectionSlider(
+                options=[(_format(v), v) for v in values],
+                value=value,
+                description=name,
+                continuous_update=False,
+            )
         else:
-            inputs[name] = widgets.Dropdown(options=[(_format(v), v) for v in values], value=value, description=name)
+            inputs[name] = widgets.Dropdown(
+                options=[(_format(v), v) for v in values], value=value, description=name
+            )
     image = widgets.Image(format="png")
     status = widgets.Label()
 
@@ -185,7 +241,13 @@ def _live_widget(draw: Callable[..., bytes], controls: dict[str, list[Any]], def
         for control in inputs.values():
             control.observe(redraw, names="value")
     redraw()
-    return widgets.VBox([widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap")), status, image])
+    return widgets.VBox(
+        [
+            widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap")),
+            status,
+            image,
+        ]
+    )
 
 
 def interactive_figure(
@@ -206,16 +268,28 @@ def interactive_figure(
     training run); otherwise every control change redraws.
     """
     if not callable(render):
-        raise TypeError(f"render must be a function returning a matplotlib Figure, got {type(render).__name__}")
+        raise TypeError(
+            f"render must be a function returning a matplotlib Figure, got {type(render).__name__}"
+        )
     controls = _check_controls(controls, "controls")
-    static = _check_controls(static_controls, "static_controls") if static_controls is not None else controls
+    static = (
+        _check_controls(static_controls, "static_controls")
+        if static_controls is not None
+        else controls
+    )
     if set(static) != set(controls):
-        raise ValueError(f"static_controls must have the same names as controls ({sorted(controls)}), got {sorted(static)}")
+        raise ValueError(
+            f"static_controls must have the same names as controls ({sorted(controls)}), got {sorted(static)}"
+        )
     defaults = dict(defaults or {})
     for name, value in defaults.items():
         if name not in controls or value not in controls[name]:
-            raise ValueError(f"defaults[{name!r}] must be one of the values in controls[{name!r}], got {value!r}")
-    draw = _png_maker(render, dpi)  # shared, so the live view reuses the frames already drawn
+            raise ValueError(
+                f"defaults[{name!r}] must be one of the values in controls[{name!r}], got {value!r}"
+            )
+    draw = _png_maker(
+        render, dpi
+    )  # shared, so the live view reuses the frames already drawn
     fallback = static_html(draw, static, title=title, defaults=defaults, dpi=dpi)
     live = _live_widget(draw, controls, defaults, run_button)
     return InteractiveFigure(live, fallback, title)
