@@ -128,27 +128,51 @@ def _check_params(params: object, images: Tensor) -> CropFlipParams:
 
 
 def _crop_flip_loop(images: Tensor, params: CropFlipParams, shifts: Tensor | None) -> Tensor:
-    """CPU path: one strided op per image, straight into a preallocated (N, C, c, c) output.
+    """CPU path: one strided op per image, straight into a preallocated (N, C, c, c) output."""
+    return _fused_crops(images, params, shifts)
 
-    Crop, lighting shift and store happen in a single ``torch.add(window, shift, out=...)``; a
-    mirrored window costs one extra copy (torch has no negative strides). Each op uses PyTorch's own
-    threads. Measured with ``python -m bench`` on 2 cores (batch 32, 256 → 224): about 3× a per-image
-    torchvision v2 pipeline and 0.6 of a plain copy of the crops when idle, and still about 6–9× that
-    pipeline with two busy neighbour processes. An earlier version split the images between Python
-    threads and each window into sub-grain row bands to avoid OpenMP barriers; its many small ops
-    made it 2–4× slower than this, idle or loaded.
+
+def _fused_crops(
+    source: Tensor,
+    params: CropFlipParams,
+    shifts: Tensor | None,
+    *,
+    rows: list[int] | None = None,
+    scale: float | None = None,
+    offset: Tensor | None = None,
+) -> Tensor:
+    """Return ``flip?(source[rows[i]][:, window_i] · scale + offset[:, window_i]) + shifts[i]``: (N, C, c, c).
+
+    A missing ``scale``, ``offset`` (C, H, W) or ``shifts`` (N, C) is left out. ``source`` (M, C, H, W)
+    is float, or uint8 storage (memory-mapped, see ``alexnet_core.prepared``) converted to float32 on
+    the way. Crop, conversion and lighting shift happen in one ``torch.add(…, out=…)`` per image into a
+    preallocated batch; an ``offset`` (a negated mean image, §2) adds a second pass. A mirrored window
+    costs one extra copy (torch has no negative strides), made on uint8 before the conversion when the
+    source is uint8 (4× fewer bytes). Each op uses PyTorch's own threads: an earlier version that split
+    the images between Python threads and the windows into sub-grain row bands was 2–4× slower.
     """
-    n, c = len(images), params.crop_size
-    out = images.new_empty((n, images.shape[1], c, c))  # (N, C, c, c)
-    jobs = zip(params.tops.tolist(), params.lefts.tolist(), params.flips.tolist(), images.unbind(0), out.unbind(0))
-    for i, (top, left, flip, image, target) in enumerate(jobs):
+    n, channels, c = len(params), source.shape[1], params.crop_size
+    dtype = source.dtype if source.is_floating_point() else torch.float32
+    out = torch.empty((n, channels, c, c), dtype=dtype, device=source.device)  # (N, C, c, c)
+    targets = out.unbind(0)
+    biases = [None] * n if shifts is None else shifts.to(dtype)[:, :, None, None].unbind(0)  # (C, 1, 1) each
+    sources = source.unbind(0) if rows is None else [source[r] for r in rows]
+    jobs = zip(params.tops.tolist(), params.lefts.tolist(), params.flips.tolist(), sources, targets, biases)
+    for top, left, flip, image, target, bias in jobs:
         window = image[:, top:top + c, left:left + c]  # (C, c, c) view, no copy
         if flip:
             window = window.flip(-1)
-        if shifts is None:
-            target.copy_(window)
+        if offset is not None:
+            piece = offset[:, top:top + c, left:left + c]
+            torch.add(piece.flip(-1) if flip else piece, window, alpha=1.0 if scale is None else scale, out=target)
+            if bias is not None:
+                target.add_(bias)
+        elif bias is None:
+            target.copy_(window) if scale is None else torch.mul(window, scale, out=target)
+        elif scale is None:
+            torch.add(window, bias, out=target)  # crop, (flip,) lighting: one pass
         else:
-            torch.add(window, shifts[i, :, None, None], out=target)  # crop, (flip,) lighting: one pass
+            torch.add(bias, window, alpha=scale, out=target)  # crop, (flip,) convert, lighting: one pass
     return out
 
 
