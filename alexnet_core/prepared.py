@@ -1,9 +1,9 @@
-"""Prepared images: an ImageNet-style folder stored once at 256×256 uint8, then cropped per epoch (§2, §4.1).
+"""Prepared images: a folder of JPEGs stored once at 256×256 uint8, cropped per epoch (§2, §4.1).
 
 Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural Networks",
-NIPS 2012. §2: "we down-sampled the images to a fixed resolution of 256 × 256 … rescaled the image
-such that the shorter side was of length 256, and then cropped out the central 256×256 patch." §4.1
-then takes random 224×224 patches, their reflections and a fancy-PCA colour shift from those images.
+NIPS 2012. §2: every image is rescaled so that its shorter side is 256, then the central 256×256
+patch is kept. §4.1 takes random 224×224 patches of those, their reflections and a fancy-PCA
+colour shift.
 
 * :func:`prepare_folder` decodes every JPEG of ``class/xxx.jpg`` once and writes a storage folder:
   ``images.u8`` (a 4096-byte header, then the images as (N, 3, S, S) uint8, channels first so that a
@@ -41,15 +41,43 @@ from PIL import Image
 from torch import Tensor
 
 from ._checks import check_int, check_positive_float
-from .augment import _fused_crops, fit_pca, lighting_shift, sample_crop_flip, sample_lighting
+from .augment import (
+    _fused_crops,
+    fit_pca,
+    lighting_shift,
+    sample_crop_flip,
+    sample_lighting,
+)
 
-__all__ = ["IMAGE_EXTENSIONS", "FORMAT_VERSION", "prepare_folder", "PreparedImages", "PreparedBatches", "main"]
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "FORMAT_VERSION",
+    "prepare_folder",
+    "PreparedImages",
+    "PreparedBatches",
+    "main",
+]
 
 FORMAT_VERSION = 1
 MAGIC = b"ALEXNET-PREPARED-IMAGES\n"
 HEADER_BYTES = 4096  # the images start page-aligned
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")  # torchvision's
-IMAGES, LABELS, MANIFEST, PROGRESS = "images.u8", "labels.npy", "manifest.json", "progress.json"
+IMAGE_EXTENSIONS = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".ppm",
+    ".bmp",
+    ".pgm",
+    ".tif",
+    ".tiff",
+    ".webp",
+)  # torchvision's
+IMAGES, LABELS, MANIFEST, PROGRESS = (
+    "images.u8",
+    "labels.npy",
+    "manifest.json",
+    "progress.json",
+)
 CHECKPOINT_SECONDS = 2.0  # how often progress.json is rewritten
 
 
@@ -59,20 +87,36 @@ CHECKPOINT_SECONDS = 2.0  # how often progress.json is rewritten
 def _list_source(source: Path) -> tuple[list[str], list[tuple[str, int]]]:
     """Return (class names, [(relative path, label)]) of an ImageNet-style folder, sorted like ImageFolder."""
     if not source.is_dir():
-        raise ValueError(f"source must be a folder of class folders (class/xxx.jpg), got {str(source)!r}")
-    classes = sorted(entry.name for entry in source.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+        raise ValueError(
+            f"source must be a folder of class folders (class/xxx.jpg), got {str(source)!r}"
+        )
+    classes = sorted(
+        entry.name
+        for entry in source.iterdir()
+        if entry.is_dir() and not entry.name.startswith(".")
+    )
     if not classes:
-        raise ValueError(f"source must hold one folder per class, got no sub-folders in {str(source)!r}")
+        raise ValueError(
+            f"source must hold one folder per class, got no sub-folders in {str(source)!r}"
+        )
     files = []
     for label, name in enumerate(classes):
-        entries = sorted(p for p in (source / name).rglob("*") if p.is_file() and not p.name.startswith("."))
+        entries = sorted(
+            p
+            for p in (source / name).rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
         if not entries:
-            raise ValueError(f"class folder {str(source / name)!r} holds no image files; remove it or add images")
+            raise ValueError(
+                f"class folder {str(source / name)!r} holds no image files; remove it or add images"
+            )
         files.extend((p.relative_to(source).as_posix(), label) for p in entries)
     return classes, files
 
 
-def _listing_digest(classes: Sequence[str], files: Sequence[tuple[str, int]], size: int) -> str:
+def _listing_digest(
+    classes: Sequence[str], files: Sequence[tuple[str, int]], size: int
+) -> str:
     text = json.dumps({"classes": list(classes), "files": list(files), "size": size})
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -89,19 +133,29 @@ def _load_image(path: Path, size: int) -> np.ndarray:
     from torchvision.transforms import functional as F  # only preparation needs it
 
     if path.suffix.lower() not in IMAGE_EXTENSIONS:
-        raise ValueError(f"{str(path)!r} is not an image file (expected one of {', '.join(IMAGE_EXTENSIONS)}); "
-                         "remove it and run again: the run resumes where it stopped")
+        raise ValueError(
+            f"{str(path)!r} is not an image file (expected one of {', '.join(IMAGE_EXTENSIONS)}); "
+            "remove it and run again: the run resumes where it stopped"
+        )
     try:
         with Image.open(path) as image:
             image = image.convert("RGB")  # decodes; grey, palette and CMYK become RGB
-    except (OSError, ValueError, Image.DecompressionBombError) as error:  # truncated, corrupt, not an image
-        raise ValueError(f"{str(path)!r} could not be decoded as an image ({error}); fix or remove it and run "
-                         "again: the run resumes where it stopped") from error
+    except (
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as error:  # truncated, corrupt, not an image
+        raise ValueError(
+            f"{str(path)!r} could not be decoded as an image ({error}); fix or remove it and run "
+            "again: the run resumes where it stopped"
+        ) from error
     image = F.center_crop(F.resize(image, size), size)
     return np.asarray(image, dtype=np.uint8).transpose(2, 0, 1)  # (H, W, 3) → (3, S, S)
 
 
-def _load_job(job: tuple[str, int]) -> np.ndarray:  # a top-level function, so worker processes can pickle it
+def _load_job(
+    job: tuple[str, int],
+) -> np.ndarray:  # a top-level function, so worker processes can pickle it
     return _load_image(Path(job[0]), job[1])
 
 
@@ -109,8 +163,15 @@ def _load_job(job: tuple[str, int]) -> np.ndarray:  # a top-level function, so w
 
 
 def _header(count: int, size: int, digest: str) -> bytes:
-    fields = json.dumps({"version": FORMAT_VERSION, "count": count, "shape": [count, 3, size, size],
-                         "dtype": "uint8", "listing": digest}).encode()
+    fields = json.dumps(
+        {
+            "version": FORMAT_VERSION,
+            "count": count,
+            "shape": [count, 3, size, size],
+            "dtype": "uint8",
+            "listing": digest,
+        }
+    ).encode()
     return (MAGIC + fields + b"\n").ljust(HEADER_BYTES, b"\0")
 
 
@@ -119,10 +180,12 @@ def _read_header(path: Path) -> dict:
     with open(path, "rb") as handle:
         head = handle.read(HEADER_BYTES)
     if not head.startswith(MAGIC):
-        raise ValueError(f"{str(path)!r} is not a prepared-images file (no {MAGIC.strip().decode()} header); "
-                         "was it written by alexnet_core.prepared?")
+        raise ValueError(
+            f"{str(path)!r} is not a prepared-images file (no {MAGIC.strip().decode()} header); "
+            "was it written by alexnet_core.prepared?"
+        )
     try:
-        return json.loads(head[len(MAGIC):].split(b"\n", 1)[0])
+        return json.loads(head[len(MAGIC) :].split(b"\n", 1)[0])
     except ValueError as error:
         raise ValueError(f"{str(path)!r} has a damaged header ({error})") from error
 
@@ -130,14 +193,21 @@ def _read_header(path: Path) -> dict:
 def _write_json_atomic(path: Path, value: dict) -> None:
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(value, indent=1) + "\n")
-    os.replace(partial, path)  # readers see the old file or the new one, never half of one
+    os.replace(
+        partial, path
+    )  # readers see the old file or the new one, never half of one
 
 
 def _sha256(path: Path, *, progress: bool = False, desc: str = "checksum") -> str:
     from tqdm.auto import tqdm
 
     digest, total = hashlib.sha256(), path.stat().st_size
-    with open(path, "rb") as handle, tqdm(total=total, unit="B", unit_scale=True, desc=desc, **_quiet(progress)) as bar:
+    with (
+        open(path, "rb") as handle,
+        tqdm(
+            total=total, unit="B", unit_scale=True, desc=desc, **_quiet(progress)
+        ) as bar,
+    ):
         while chunk := handle.read(1 << 24):
             digest.update(chunk)
             bar.update(len(chunk))
@@ -145,7 +215,9 @@ def _sha256(path: Path, *, progress: bool = False, desc: str = "checksum") -> st
 
 
 def _quiet(progress: bool) -> dict:
-    return {} if progress else {"disable": True}  # with progress, tqdm's own default reads TQDM_DISABLE
+    return (
+        {} if progress else {"disable": True}
+    )  # with progress, tqdm's own default reads TQDM_DISABLE
 
 
 def _image_bytes(count: int, size: int) -> int:
@@ -182,15 +254,30 @@ def prepare_folder(
     if (destination / MANIFEST).exists():
         prepared = PreparedImages(destination)
         if prepared.manifest.get("listing") != digest:
-            raise ValueError(f"destination {str(destination)!r} already holds prepared images of another folder or "
-                             f"size ({prepared.manifest.get('source')!r}, size {prepared.size}); choose another destination")
-        (destination / PROGRESS).unlink(missing_ok=True)  # a finish interrupted between manifest and clean-up
+            raise ValueError(
+                f"destination {str(destination)!r} already holds prepared images of another folder or "
+                f"size ({prepared.manifest.get('source')!r}, size {prepared.size}); choose another destination"
+            )
+        (destination / PROGRESS).unlink(
+            missing_ok=True
+        )  # a finish interrupted between manifest and clean-up
         return prepared
     state = _start_or_resume(destination, source, digest, len(files), size)
-    storage = np.memmap(destination / IMAGES, dtype=np.uint8, mode="r+", offset=HEADER_BYTES,
-                        shape=(len(files), 3, size, size))
-    jobs = [(str(source / name), size) for name, _ in files[state["done"]:]]
-    bar = tqdm(total=len(files), initial=state["done"], unit="img", desc=f"preparing {source.name}", **_quiet(progress))
+    storage = np.memmap(
+        destination / IMAGES,
+        dtype=np.uint8,
+        mode="r+",
+        offset=HEADER_BYTES,
+        shape=(len(files), 3, size, size),
+    )
+    jobs = [(str(source / name), size) for name, _ in files[state["done"] :]]
+    bar = tqdm(
+        total=len(files),
+        initial=state["done"],
+        unit="img",
+        desc=f"preparing {source.name}",
+        **_quiet(progress),
+    )
     pool, done = None, state["done"]
     try:
         if workers:
@@ -218,31 +305,53 @@ def prepare_folder(
     return _finish(destination, source, classes, files, digest, size, progress)
 
 
-def _start_or_resume(destination: Path, source: Path, digest: str, count: int, size: int) -> dict:
+def _start_or_resume(
+    destination: Path, source: Path, digest: str, count: int, size: int
+) -> dict:
     """Return the progress state of ``destination``: a fresh one (file created) or the interrupted run's."""
     progress_file = destination / PROGRESS
     if progress_file.exists():
         try:
             state = json.loads(progress_file.read_text())
         except ValueError as error:
-            raise ValueError(f"{str(progress_file)!r} is damaged ({error}); delete {str(destination)!r} and start again") from error
+            raise ValueError(
+                f"{str(progress_file)!r} is damaged ({error}); delete {str(destination)!r} and start again"
+            ) from error
         if state.get("listing") != digest:
-            raise ValueError(f"destination {str(destination)!r} holds an unfinished preparation of another folder or size "
-                             f"({state.get('source')!r}, size {state.get('size')}); choose another destination")
+            raise ValueError(
+                f"destination {str(destination)!r} holds an unfinished preparation of another folder or size "
+                f"({state.get('source')!r}, size {state.get('size')}); choose another destination"
+            )
         images = destination / IMAGES
-        if not images.exists() or images.stat().st_size != _image_bytes(count, size) or _read_header(images).get("listing") != digest:
-            raise ValueError(f"{str(images)!r} does not match {str(progress_file)!r} (missing, truncated or foreign); "
-                             f"delete {str(destination)!r} and start again")
+        if (
+            not images.exists()
+            or images.stat().st_size != _image_bytes(count, size)
+            or _read_header(images).get("listing") != digest
+        ):
+            raise ValueError(
+                f"{str(images)!r} does not match {str(progress_file)!r} (missing, truncated or foreign); "
+                f"delete {str(destination)!r} and start again"
+            )
         return state
     if destination.exists() and any(destination.iterdir()):
-        raise ValueError(f"destination must be a new or empty folder (or an unfinished preparation to resume), "
-                         f"got {str(destination)!r} holding other files")
+        raise ValueError(
+            f"destination must be a new or empty folder (or an unfinished preparation to resume), "
+            f"got {str(destination)!r} holding other files"
+        )
     destination.mkdir(parents=True, exist_ok=True)
     with open(destination / IMAGES, "wb") as handle:
         handle.write(_header(count, size, digest))
-        handle.truncate(_image_bytes(count, size))  # sparse: disk is used as images arrive
-    state = {"version": FORMAT_VERSION, "source": str(source.resolve()), "size": size, "count": count,
-             "listing": digest, "done": 0}
+        handle.truncate(
+            _image_bytes(count, size)
+        )  # sparse: disk is used as images arrive
+    state = {
+        "version": FORMAT_VERSION,
+        "source": str(source.resolve()),
+        "size": size,
+        "count": count,
+        "listing": digest,
+        "done": 0,
+    }
     _write_json_atomic(progress_file, state)
     return state
 
@@ -253,19 +362,39 @@ def _checkpoint(storage: np.memmap, destination: Path, state: dict, done: int) -
     _write_json_atomic(destination / PROGRESS, state)
 
 
-def _finish(destination: Path, source: Path, classes: list[str], files: list[tuple[str, int]],
-            digest: str, size: int, progress: bool) -> "PreparedImages":
+def _finish(
+    destination: Path,
+    source: Path,
+    classes: list[str],
+    files: list[tuple[str, int]],
+    digest: str,
+    size: int,
+    progress: bool,
+) -> "PreparedImages":
     labels_partial = destination / (LABELS + ".partial.npy")
     np.save(labels_partial, np.array([label for _, label in files], dtype=np.int64))
     os.replace(labels_partial, destination / LABELS)
     manifest = {
-        "format": "alexnet_core.prepared", "version": FORMAT_VERSION, "count": len(files),
-        "shape": [len(files), 3, size, size], "dtype": "uint8", "layout": "NCHW", "header_bytes": HEADER_BYTES,
-        "size": size, "classes": classes, "source": str(source.resolve()), "listing": digest,
+        "format": "alexnet_core.prepared",
+        "version": FORMAT_VERSION,
+        "count": len(files),
+        "shape": [len(files), 3, size, size],
+        "dtype": "uint8",
+        "layout": "NCHW",
+        "header_bytes": HEADER_BYTES,
+        "size": size,
+        "classes": classes,
+        "source": str(source.resolve()),
+        "listing": digest,
         "preprocessing": "§2: shorter side resized to size (torchvision Resize, bilinear, antialias), centre crop",
-        "sha256": {IMAGES: _sha256(destination / IMAGES, progress=progress), LABELS: _sha256(destination / LABELS)},
+        "sha256": {
+            IMAGES: _sha256(destination / IMAGES, progress=progress),
+            LABELS: _sha256(destination / LABELS),
+        },
     }
-    _write_json_atomic(destination / MANIFEST, manifest)  # written last: its presence means "finished"
+    _write_json_atomic(
+        destination / MANIFEST, manifest
+    )  # written last: its presence means "finished"
     (destination / PROGRESS).unlink(missing_ok=True)
     return PreparedImages(destination)
 
@@ -287,23 +416,54 @@ class PreparedImages:
         manifest_file = self.root / MANIFEST
         if not manifest_file.exists():
             unfinished = (self.root / PROGRESS).exists()
-            raise ValueError(f"root {str(self.root)!r} is " + ("an unfinished preparation; run prepare_folder again "
-                             "to resume it" if unfinished else "not a prepared-images folder (no manifest.json)"))
+            raise ValueError(
+                f"root {str(self.root)!r} is "
+                + (
+                    "an unfinished preparation; run prepare_folder again to resume it"
+                    if unfinished
+                    else "not a prepared-images folder (no manifest.json)"
+                )
+            )
         try:
             self.manifest = json.loads(manifest_file.read_text())
         except ValueError as error:
-            raise ValueError(f"{str(manifest_file)!r} is not valid JSON ({error})") from error
-        if self.manifest.get("format") != "alexnet_core.prepared" or self.manifest.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{str(manifest_file)!r} must be a version-{FORMAT_VERSION} alexnet_core.prepared manifest, "
-                             f"got format {self.manifest.get('format')!r} version {self.manifest.get('version')!r}")
-        count, size, classes = self.manifest["count"], self.manifest["size"], self.manifest["classes"]
+            raise ValueError(
+                f"{str(manifest_file)!r} is not valid JSON ({error})"
+            ) from error
+        if (
+            self.manifest.get("format") != "alexnet_core.prepared"
+            or self.manifest.get("version") != FORMAT_VERSION
+        ):
+            raise ValueError(
+                f"{str(manifest_file)!r} must be a version-{FORMAT_VERSION} alexnet_core.prepared manifest, "
+                f"got format {self.manifest.get('format')!r} version {self.manifest.get('version')!r}"
+            )
+        count, size, classes = (
+            self.manifest["count"],
+            self.manifest["size"],
+            self.manifest["classes"],
+        )
         self._check_files(count, size)
-        storage = np.memmap(self.root / IMAGES, dtype=np.uint8, mode="c", offset=HEADER_BYTES, shape=(count, 3, size, size))
-        self.images: Tensor = torch.from_numpy(storage)  # (N, 3, S, S) uint8, memory-mapped
+        storage = np.memmap(
+            self.root / IMAGES,
+            dtype=np.uint8,
+            mode="c",
+            offset=HEADER_BYTES,
+            shape=(count, 3, size, size),
+        )
+        self.images: Tensor = torch.from_numpy(
+            storage
+        )  # (N, 3, S, S) uint8, memory-mapped
         labels = np.load(self.root / LABELS, mmap_mode="c")
-        if labels.shape != (count,) or labels.dtype != np.int64 or (count and not 0 <= labels.min() <= labels.max() < len(classes)):
-            raise ValueError(f"{str(self.root / LABELS)!r} must hold {count} int64 labels in [0, {len(classes)}) "
-                             f"(the manifest), got shape {labels.shape} dtype {labels.dtype}")
+        if (
+            labels.shape != (count,)
+            or labels.dtype != np.int64
+            or (count and not 0 <= labels.min() <= labels.max() < len(classes))
+        ):
+            raise ValueError(
+                f"{str(self.root / LABELS)!r} must hold {count} int64 labels in [0, {len(classes)}) "
+                f"(the manifest), got shape {labels.shape} dtype {labels.dtype}"
+            )
         self.labels: Tensor = torch.from_numpy(labels)  # (N,) int64
         self.classes: list[str] = list(classes)
         self.size: int = size
@@ -313,23 +473,35 @@ class PreparedImages:
     def _check_files(self, count: int, size: int) -> None:
         images = self.root / IMAGES
         if not images.exists() or not (self.root / LABELS).exists():
-            raise ValueError(f"root {str(self.root)!r} must hold {IMAGES} and {LABELS} beside its manifest, got "
-                             f"{sorted(p.name for p in self.root.iterdir())}")
+            raise ValueError(
+                f"root {str(self.root)!r} must hold {IMAGES} and {LABELS} beside its manifest, got "
+                f"{sorted(p.name for p in self.root.iterdir())}"
+            )
         header = _read_header(images)
         expected = _image_bytes(count, size)
-        if header.get("count") != count or header.get("shape") != self.manifest["shape"] or header.get("listing") != self.manifest.get("listing"):
-            raise ValueError(f"{str(images)!r} does not match its manifest: header says {header.get('count')} images "
-                             f"of shape {header.get('shape')}, manifest says {count} of {self.manifest['shape']}")
+        if (
+            header.get("count") != count
+            or header.get("shape") != self.manifest["shape"]
+            or header.get("listing") != self.manifest.get("listing")
+        ):
+            raise ValueError(
+                f"{str(images)!r} does not match its manifest: header says {header.get('count')} images "
+                f"of shape {header.get('shape')}, manifest says {count} of {self.manifest['shape']}"
+            )
         if images.stat().st_size != expected:
-            raise ValueError(f"{str(images)!r} must be {expected:,} bytes for {count} images of 3×{size}×{size} "
-                             f"(the manifest), got {images.stat().st_size:,}: truncated or overwritten")
+            raise ValueError(
+                f"{str(images)!r} must be {expected:,} bytes for {count} images of 3×{size}×{size} "
+                f"(the manifest), got {images.stat().st_size:,}: truncated or overwritten"
+            )
 
     def verify(self) -> None:
         """Return None after recomputing the SHA-256 of each file; ValueError naming the file that differs."""
         for name, expected in self.manifest["sha256"].items():
             if _sha256(self.root / name) != expected:
-                raise ValueError(f"{str(self.root / name)!r} does not match the checksum in its manifest: "
-                                 "the file changed after preparation; prepare it again")
+                raise ValueError(
+                    f"{str(self.root / name)!r} does not match the checksum in its manifest: "
+                    "the file changed after preparation; prepare it again"
+                )
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -341,19 +513,29 @@ class PreparedImages:
     def __repr__(self) -> str:
         return f"PreparedImages({str(self.root)!r}: {len(self)} images 3×{self.size}×{self.size}, {len(self.classes)} classes)"
 
-    def statistics(self, limit: int = 10_000, *, seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    def statistics(
+        self, limit: int = 10_000, *, seed: int = 0
+    ) -> tuple[Tensor, Tensor, Tensor]:
         """Return (mean image (3, S, S), PCA eigenvalues (3,), eigenvectors (3, 3)) of up to ``limit`` images.
 
         The §2 mean activity and the §4.1 RGB covariance, in [0, 1] float units, estimated from a seeded
         random subset (the paper used the whole training set; 10,000 images estimate both closely).
         """
         limit = check_int(limit, "limit")
-        picks = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:limit].sort().values
+        picks = (
+            torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[
+                :limit
+            ]
+            .sort()
+            .values
+        )
         total = torch.zeros(3, self.size, self.size, dtype=torch.float64)
         for chunk in picks.split(256):
             total += self.images[chunk].sum(dim=0, dtype=torch.float64)
         mean = (total / (255 * len(picks))).float()
-        few = self.images[picks[:256], :, ::4, ::4].float() / 255  # (k, 3, S/4, S/4): plenty for a 3×3 covariance
+        few = (
+            self.images[picks[:256], :, ::4, ::4].float() / 255
+        )  # (k, 3, S/4, S/4): plenty for a 3×3 covariance
         eigvals, eigvecs = fit_pca(few)
         return mean, eigvals, eigvecs
 
@@ -387,18 +569,26 @@ class PreparedBatches:
 
     def __post_init__(self) -> None:
         if not isinstance(self.data, PreparedImages):
-            raise TypeError(f"data must be a PreparedImages, got {type(self.data).__name__}")
+            raise TypeError(
+                f"data must be a PreparedImages, got {type(self.data).__name__}"
+            )
         check_int(self.batch_size, "batch_size")
         check_int(self.crop_size, "crop_size", maximum=self.data.size)
         check_positive_float(self.std, "std", allow_zero=True)
         if (self.eigvals is None) != (self.eigvecs is None):
-            raise ValueError("eigvals and eigvecs must be given together (from PreparedImages.statistics), got only one")
+            raise ValueError(
+                "eigvals and eigvecs must be given together (from PreparedImages.statistics), got only one"
+            )
         size = self.data.size
         if self.mean is not None:
             if not isinstance(self.mean, Tensor) or not self.mean.is_floating_point():
-                raise TypeError(f"mean must be a float tensor of shape (3,) or (3, {size}, {size}), got {self.mean!r}")
+                raise TypeError(
+                    f"mean must be a float tensor of shape (3,) or (3, {size}, {size}), got {self.mean!r}"
+                )
             if tuple(self.mean.shape) not in ((3,), (3, size, size)):
-                raise ValueError(f"mean must have shape (3,) or (3, {size}, {size}), got {tuple(self.mean.shape)}")
+                raise ValueError(
+                    f"mean must have shape (3,) or (3, {size}, {size}), got {tuple(self.mean.shape)}"
+                )
         if self.generator is None:
             self.generator = torch.Generator().manual_seed(0)
 
@@ -408,29 +598,60 @@ class PreparedBatches:
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor]]:
         n = len(self.data)
-        order = torch.randperm(n, generator=self.generator) if self.train else torch.arange(n)
+        order = (
+            torch.randperm(n, generator=self.generator)
+            if self.train
+            else torch.arange(n)
+        )
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            rows = order[start:start + self.batch_size]
+            rows = order[start : start + self.batch_size]
             yield self.batch(rows), self.data.labels[rows]
 
     def batch(self, rows: Tensor) -> Tensor:
         """Return the float batch (B, 3, crop, crop) of the stored images ``rows`` (training or test pass)."""
-        channel_mean = self.mean if self.mean is not None and self.mean.ndim == 1 else None
-        pixel_mean = self.mean if self.mean is not None and self.mean.ndim == 3 else None
+        channel_mean = (
+            self.mean if self.mean is not None and self.mean.ndim == 1 else None
+        )
+        pixel_mean = (
+            self.mean if self.mean is not None and self.mean.ndim == 3 else None
+        )
         if not self.train:
             return self._centre(self.data.images[rows], channel_mean, pixel_mean)
-        params = sample_crop_flip(len(rows), self.data.size, self.crop_size, generator=self.generator)
+        params = sample_crop_flip(
+            len(rows), self.data.size, self.crop_size, generator=self.generator
+        )
         shifts = None
         if self.eigvals is not None:
-            alphas = sample_lighting(len(rows), self.eigvals, self.std, generator=self.generator)
-            shifts = lighting_shift(alphas, self.eigvals, self.eigvecs).float()  # (B, 3)
-        if channel_mean is not None:  # a per-channel mean folds into the per-image shift
-            shifts = -channel_mean.expand(len(rows), 3) if shifts is None else shifts - channel_mean
+            alphas = sample_lighting(
+                len(rows), self.eigvals, self.std, generator=self.generator
+            )
+            shifts = lighting_shift(
+                alphas, self.eigvals, self.eigvecs
+            ).float()  # (B, 3)
+        if (
+            channel_mean is not None
+        ):  # a per-channel mean folds into the per-image shift
+            shifts = (
+                -channel_mean.expand(len(rows), 3)
+                if shifts is None
+                else shifts - channel_mean
+            )
         offset = None if pixel_mean is None else -pixel_mean
-        return _fused_crops(self.data.images, params, shifts, rows=rows.tolist(), scale=1 / 255, offset=offset)
+        return _fused_crops(
+            self.data.images,
+            params,
+            shifts,
+            rows=rows.tolist(),
+            scale=1 / 255,
+            offset=offset,
+        )
 
-    def _centre(self, images: Tensor, channel_mean: Tensor | None, pixel_mean: Tensor | None) -> Tensor:
-        top = (self.data.size - self.crop_size) // 2  # the §4.1 centre patch, as in ten_crop
+    def _centre(
+        self, images: Tensor, channel_mean: Tensor | None, pixel_mean: Tensor | None
+    ) -> Tensor:
+        top = (
+            self.data.size - self.crop_size
+        ) // 2  # the §4.1 centre patch, as in ten_crop
         window = slice(top, top + self.crop_size)
         out = images[:, :, window, window].float().div_(255)  # (B, 3, c, c)
         if pixel_mean is not None:
@@ -445,18 +666,39 @@ class PreparedBatches:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Return 0 after preparing SOURCE into DESTINATION (the command ``python -m alexnet_core.prepared``)."""
-    parser = argparse.ArgumentParser(prog="python -m alexnet_core.prepared", description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", help="ImageNet-style folder: one sub-folder of images per class")
-    parser.add_argument("destination", help="new or empty folder (or an interrupted preparation, to resume)")
-    parser.add_argument("--size", type=int, default=256, help="side of the stored square images (default 256, §2)")
-    parser.add_argument("--workers", type=int, default=0, help="decoding processes (default 0: this process)")
+    parser = argparse.ArgumentParser(
+        prog="python -m alexnet_core.prepared", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "source", help="ImageNet-style folder: one sub-folder of images per class"
+    )
+    parser.add_argument(
+        "destination",
+        help="new or empty folder (or an interrupted preparation, to resume)",
+    )
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=256,
+        help="side of the stored square images (default 256, §2)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="decoding processes (default 0: this process)",
+    )
     args = parser.parse_args(argv)
     try:
-        prepared = prepare_folder(args.source, args.destination, size=args.size, workers=args.workers)
+        prepared = prepare_folder(
+            args.source, args.destination, size=args.size, workers=args.workers
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"{prepared}; {prepared.manifest['sha256'][IMAGES][:16]}… (sha256 of {IMAGES})")
+    print(
+        f"{prepared}; {prepared.manifest['sha256'][IMAGES][:16]}… (sha256 of {IMAGES})"
+    )
     return 0
 
 
