@@ -28,15 +28,35 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from alexnet_core._checks import check_finite, check_images, check_int, check_positive_float, check_probability, check_tensor
+from alexnet_core._checks import (
+    check_finite,
+    check_images,
+    check_int,
+    check_positive_float,
+    check_probability,
+    check_tensor,
+)
 
 __all__ = [
-    "CropFlipParams", "sample_crop_flip", "crop_flip", "random_crop_flip", "ten_crop", "ten_crop_predict",
-    "fit_pca", "sample_lighting", "lighting_shift", "pca_lighting", "augment_batch", "mean_image", "subtract_mean",
+    "CropFlipParams",
+    "sample_crop_flip",
+    "crop_flip",
+    "random_crop_flip",
+    "ten_crop",
+    "ten_crop_predict",
+    "fit_pca",
+    "sample_lighting",
+    "lighting_shift",
+    "pca_lighting",
+    "augment_batch",
+    "mean_image",
+    "subtract_mean",
 ]
 
 
-@dataclass(frozen=True, eq=False)  # eq=False: comparing tensor fields with == has no single truth value
+@dataclass(
+    frozen=True, eq=False
+)  # eq=False: comparing tensor fields with == has no single truth value
 class CropFlipParams:
     """The random choices of :func:`crop_flip` for a batch: one window and one coin flip per image.
 
@@ -51,7 +71,11 @@ class CropFlipParams:
 
     def __post_init__(self) -> None:
         check_int(self.crop_size, "crop_size")
-        for name, dtype in (("tops", torch.long), ("lefts", torch.long), ("flips", torch.bool)):
+        for name, dtype in (
+            ("tops", torch.long),
+            ("lefts", torch.long),
+            ("flips", torch.bool),
+        ):
             value = check_tensor(getattr(self, name), name, ndim=1)
             if value.dtype != dtype:
                 raise TypeError(f"{name} must have dtype {dtype}, got {value.dtype}")
@@ -65,8 +89,12 @@ class CropFlipParams:
 
 
 def _generator_device(generator: torch.Generator | None) -> torch.device:
-    if generator is not None and not isinstance(generator, torch.Generator):  # e.g. a seed passed by mistake
-        raise TypeError(f"generator must be a torch.Generator or None, got {generator!r} ({type(generator).__name__})")
+    if generator is not None and not isinstance(
+        generator, torch.Generator
+    ):  # e.g. a seed passed by mistake
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {generator!r} ({type(generator).__name__})"
+        )
     return generator.device if generator is not None else torch.device("cpu")
 
 
@@ -74,14 +102,18 @@ def _image_hw(image_size: int | tuple[int, int]) -> tuple[int, int]:
     if isinstance(image_size, int) and not isinstance(image_size, bool):
         return check_int(image_size, "image_size"), image_size
     if isinstance(image_size, (tuple, list, torch.Size)) and len(image_size) == 2:
-        return check_int(image_size[0], "image_size[0]"), check_int(image_size[1], "image_size[1]")
+        return check_int(image_size[0], "image_size[0]"), check_int(
+            image_size[1], "image_size[1]"
+        )
     raise TypeError(f"image_size must be an int or a pair (H, W), got {image_size!r}")
 
 
 def _check_crop(crop_size: object, height: int, width: int) -> int:
     crop_size = check_int(crop_size, "crop_size")
     if crop_size > height or crop_size > width:
-        raise ValueError(f"crop_size must be <= the image size (H, W) = {(height, width)}, got {crop_size}")
+        raise ValueError(
+            f"crop_size must be <= the image size (H, W) = {(height, width)}, got {crop_size}"
+        )
     return crop_size
 
 
@@ -106,11 +138,19 @@ def sample_crop_flip(
     batch_size = check_int(batch_size, "batch_size")
     height, width = _image_hw(image_size)
     crop_size = _check_crop(crop_size, height, width)
-    flip_probability = check_probability(flip_probability, "flip_probability", allow_one=True)
+    flip_probability = check_probability(
+        flip_probability, "flip_probability", allow_one=True
+    )
     device = _generator_device(generator)
-    tops = torch.randint(0, height - crop_size + 1, (batch_size,), generator=generator, device=device)
-    lefts = torch.randint(0, width - crop_size + 1, (batch_size,), generator=generator, device=device)
-    flips = torch.rand(batch_size, generator=generator, device=device) < flip_probability
+    tops = torch.randint(
+        0, height - crop_size + 1, (batch_size,), generator=generator, device=device
+    )
+    lefts = torch.randint(
+        0, width - crop_size + 1, (batch_size,), generator=generator, device=device
+    )
+    flips = (
+        torch.rand(batch_size, generator=generator, device=device) < flip_probability
+    )
     return CropFlipParams(tops, lefts, flips, crop_size)
 
 
@@ -119,15 +159,25 @@ def _check_params(params: object, images: Tensor) -> CropFlipParams:
         raise TypeError(f"params must be a CropFlipParams, got {type(params).__name__}")
     n, _, height, width = images.shape
     if len(params) != n:
-        raise ValueError(f"params must hold one crop per image ({n}), got {len(params)}")
+        raise ValueError(
+            f"params must hold one crop per image ({n}), got {len(params)}"
+        )
     c = _check_crop(params.crop_size, height, width)
-    if n and (int(params.tops.min()) < 0 or int(params.lefts.min()) < 0
-              or int(params.tops.max()) > height - c or int(params.lefts.max()) > width - c):
-        raise ValueError(f"params windows must lie inside the {height}×{width} images, got offsets out of range")
+    if n and (
+        int(params.tops.min()) < 0
+        or int(params.lefts.min()) < 0
+        or int(params.tops.max()) > height - c
+        or int(params.lefts.max()) > width - c
+    ):
+        raise ValueError(
+            f"params windows must lie inside the {height}×{width} images, got offsets out of range"
+        )
     return params
 
 
-def _crop_flip_loop(images: Tensor, params: CropFlipParams, shifts: Tensor | None) -> Tensor:
+def _crop_flip_loop(
+    images: Tensor, params: CropFlipParams, shifts: Tensor | None
+) -> Tensor:
     """CPU path: one strided op per image, straight into a preallocated (N, C, c, c) output."""
     return _fused_crops(images, params, shifts)
 
@@ -148,48 +198,93 @@ def _fused_crops(
     the way. Crop, conversion and lighting shift happen in one ``torch.add(…, out=…)`` per image into a
     preallocated batch; an ``offset`` (a negated mean image, §2) adds a second pass. A mirrored window
     costs one extra copy (torch has no negative strides), made on uint8 before the conversion when the
-    source is uint8 (4× fewer bytes). Each op uses PyTorch's own threads: an earlier version that split
-    the images between Python threads and the windows into sub-grain row bands was 2–4× slower.
+    source is uint8 (4× fewer bytes). The loop runs on one thread (see the comment there); an earlier
+    version that split the images between Python threads and the windows into sub-grain row bands
+    was 2–4× slower.
     """
     n, channels, c = len(params), source.shape[1], params.crop_size
     dtype = source.dtype if source.is_floating_point() else torch.float32
-    out = torch.empty((n, channels, c, c), dtype=dtype, device=source.device)  # (N, C, c, c)
+    out = torch.empty(
+        (n, channels, c, c), dtype=dtype, device=source.device
+    )  # (N, C, c, c)
     targets = out.unbind(0)
-    biases = [None] * n if shifts is None else shifts.to(dtype)[:, :, None, None].unbind(0)  # (C, 1, 1) each
+    biases = (
+        [None] * n if shifts is None else shifts.to(dtype)[:, :, None, None].unbind(0)
+    )  # (C, 1, 1) each
     sources = source.unbind(0) if rows is None else [source[r] for r in rows]
-    jobs = zip(params.tops.tolist(), params.lefts.tolist(), params.flips.tolist(), sources, targets, biases)
-    for top, left, flip, image, target, bias in jobs:
-        window = image[:, top:top + c, left:left + c]  # (C, c, c) view, no copy
-        if flip:
-            window = window.flip(-1)
-        if offset is not None:
-            piece = offset[:, top:top + c, left:left + c]
-            torch.add(piece.flip(-1) if flip else piece, window, alpha=1.0 if scale is None else scale, out=target)
-            if bias is not None:
-                target.add_(bias)
-        elif bias is None:
-            target.copy_(window) if scale is None else torch.mul(window, scale, out=target)
-        elif scale is None:
-            torch.add(window, bias, out=target)  # crop, (flip,) lighting: one pass
-        else:
-            torch.add(bias, window, alpha=scale, out=target)  # crop, (flip,) convert, lighting: one pass
+    jobs = zip(
+        params.tops.tolist(),
+        params.lefts.tolist(),
+        params.flips.tolist(),
+        sources,
+        targets,
+        biases,
+    )
+    # Each per-image op is small (C·c² elements). On two threads every op ends in an OpenMP
+    # barrier, and with a busy neighbour process a barrier waits for a descheduled thread
+    # (measured on 2 cores at load 4-5: 10-50x slower); one thread moves a window at about 0.8
+    # of the two-thread rate when idle. set_num_threads sets this thread's OpenMP count only
+    # (running threads keep theirs) and costs well under a microsecond.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for top, left, flip, image, target, bias in jobs:
+            window = image[:, top : top + c, left : left + c]  # (C, c, c) view, no copy
+            if flip:
+                window = window.flip(-1)
+            if offset is not None:
+                piece = offset[:, top : top + c, left : left + c]
+                torch.add(
+                    piece.flip(-1) if flip else piece,
+                    window,
+                    alpha=1.0 if scale is None else scale,
+                    out=target,
+                )
+                if bias is not None:
+                    target.add_(bias)
+            elif bias is None:
+                target.copy_(window) if scale is None else torch.mul(
+                    window, scale, out=target
+                )
+            elif scale is None:
+                torch.add(window, bias, out=target)  # crop, (flip,) lighting: one pass
+            else:
+                torch.add(
+                    bias, window, alpha=scale, out=target
+                )  # crop, (flip,) convert, lighting: one pass
+    finally:
+        torch.set_num_threads(threads)
     return out
 
 
-def _crop_flip_gather(images: Tensor, params: CropFlipParams, shifts: Tensor | None) -> Tensor:
+def _crop_flip_gather(
+    images: Tensor, params: CropFlipParams, shifts: Tensor | None
+) -> Tensor:
     """Accelerator path: one gather with precomputed per-image pixel indices, no Python loop."""
     n, channels, height, width = images.shape
     c, device = params.crop_size, images.device
     steps = torch.arange(c, device=device)
-    tops, lefts, flips = (p.to(device) for p in (params.tops, params.lefts, params.flips))
+    tops, lefts, flips = (
+        p.to(device) for p in (params.tops, params.lefts, params.flips)
+    )
     rows = tops[:, None] + steps  # (N, c)
     cols = lefts[:, None] + torch.where(flips[:, None], c - 1 - steps, steps)  # (N, c)
-    index = (rows[:, :, None] * width + cols[:, None, :]).view(n, 1, c * c).expand(n, channels, c * c)
-    out = images.reshape(n, channels, height * width).gather(2, index).view(n, channels, c, c)
+    index = (
+        (rows[:, :, None] * width + cols[:, None, :])
+        .view(n, 1, c * c)
+        .expand(n, channels, c * c)
+    )
+    out = (
+        images.reshape(n, channels, height * width)
+        .gather(2, index)
+        .view(n, channels, c, c)
+    )
     return out if shifts is None else out.add_(shifts[:, :, None, None])
 
 
-def _apply_crop_flip(images: Tensor, params: CropFlipParams, shifts: Tensor | None) -> Tensor:
+def _apply_crop_flip(
+    images: Tensor, params: CropFlipParams, shifts: Tensor | None
+) -> Tensor:
     if images.device.type == "cpu" and not images.requires_grad:
         return _crop_flip_loop(images, params, shifts)
     return _crop_flip_gather(images, params, shifts)
@@ -201,10 +296,14 @@ def crop_flip(images: Tensor, params: CropFlipParams) -> Tensor:
     return _apply_crop_flip(images, _check_params(params, images), None)
 
 
-def random_crop_flip(images: Tensor, crop_size: int = 224, *, generator: torch.Generator | None = None) -> Tensor:
+def random_crop_flip(
+    images: Tensor, crop_size: int = 224, *, generator: torch.Generator | None = None
+) -> Tensor:
     """Return a random crop of each image, mirrored with probability 1/2 (§4.1): (N, C, crop, crop)."""
     images = check_images(images, channels=None)
-    params = sample_crop_flip(len(images), tuple(images.shape[-2:]), crop_size, generator=generator)
+    params = sample_crop_flip(
+        len(images), tuple(images.shape[-2:]), crop_size, generator=generator
+    )
     return _apply_crop_flip(images, params, None)
 
 
@@ -221,13 +320,25 @@ def ten_crop(images: Tensor, crop_size: int = 224) -> Tensor:
     height, width = images.shape[-2:]
     c = _check_crop(crop_size, height, width)
     top, left = (height - c) // 2, (width - c) // 2
-    corners = [(0, 0), (0, width - c), (height - c, 0), (height - c, width - c), (top, left)]
-    five = torch.stack([images[:, :, y:y + c, x:x + c] for y, x in corners], dim=1)  # (N, 5, C, c, c)
+    corners = [
+        (0, 0),
+        (0, width - c),
+        (height - c, 0),
+        (height - c, width - c),
+        (top, left),
+    ]
+    five = torch.stack(
+        [images[:, :, y : y + c, x : x + c] for y, x in corners], dim=1
+    )  # (N, 5, C, c, c)
     return torch.cat([five, five.flip(-1)], dim=1)  # (N, 10, C, c, c)
 
 
 def ten_crop_predict(
-    model: Callable[[Tensor], Tensor], images: Tensor, crop_size: int = 224, *, batch_size: int | None = None
+    model: Callable[[Tensor], Tensor],
+    images: Tensor,
+    crop_size: int = 224,
+    *,
+    batch_size: int | None = None,
 ) -> Tensor:
     """Return the class probabilities averaged over each image's ten patches (§4.1): (N, num_classes).
 
@@ -236,7 +347,9 @@ def ten_crop_predict(
     The model is used in whatever mode it is in: call ``model.eval()`` first so dropout is off.
     """
     if not callable(model):
-        raise TypeError(f"model must be callable (an nn.Module), got {type(model).__name__}")
+        raise TypeError(
+            f"model must be callable (an nn.Module), got {type(model).__name__}"
+        )
     images = check_images(images, channels=None)
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size")
@@ -245,10 +358,16 @@ def ten_crop_predict(
     with torch.no_grad():
         for chunk in images.split(max(images_per_chunk, 1)):
             crops = ten_crop(chunk, crop_size).flatten(0, 1)  # (k·10, C, c, c)
-            logits = torch.cat([model(piece) for piece in crops.split(batch_size or len(crops))])
+            logits = torch.cat(
+                [model(piece) for piece in crops.split(batch_size or len(crops))]
+            )
             if logits.ndim != 2 or len(logits) != len(crops):
-                raise ValueError(f"model must return (batch, num_classes) logits, got shape {tuple(logits.shape)}")
-            averaged.append(logits.softmax(dim=1).view(len(chunk), 10, -1).mean(dim=1))  # (k, K)
+                raise ValueError(
+                    f"model must return (batch, num_classes) logits, got shape {tuple(logits.shape)}"
+                )
+            averaged.append(
+                logits.softmax(dim=1).view(len(chunk), 10, -1).mean(dim=1)
+            )  # (k, K)
     return torch.cat(averaged)
 
 
@@ -265,7 +384,9 @@ def fit_pca(images: Tensor) -> tuple[Tensor, Tensor]:
     check_finite(images, "images")
     pixels = images.movedim(-3, -1).reshape(-1, 3).double()  # (n, 3)
     if len(pixels) < 2:
-        raise ValueError(f"images must hold at least 2 pixels to estimate a covariance, got {len(pixels)}")
+        raise ValueError(
+            f"images must hold at least 2 pixels to estimate a covariance, got {len(pixels)}"
+        )
     eigvals, eigvecs = torch.linalg.eigh(torch.cov(pixels.T))  # ascending
     eigvals, eigvecs = eigvals.flip(0).clamp(min=0), eigvecs.flip(1)
     largest = eigvecs.gather(0, eigvecs.abs().argmax(dim=0, keepdim=True))  # (1, 3)
@@ -281,12 +402,18 @@ def _check_pca(eigvals: object, eigvecs: object | None = None) -> None:
     if eigvecs is not None:
         eigvecs = check_tensor(eigvecs, "eigvecs", floating=True)
         if eigvecs.shape != (3, 3):
-            raise ValueError(f"eigvecs must have shape (3, 3) (eigenvectors as columns), got {tuple(eigvecs.shape)}")
+            raise ValueError(
+                f"eigvecs must have shape (3, 3) (eigenvectors as columns), got {tuple(eigvecs.shape)}"
+            )
         check_finite(eigvecs, "eigvecs")
 
 
 def sample_lighting(
-    batch_size: int, eigvals: Tensor, std: float = 0.1, *, generator: torch.Generator | None = None
+    batch_size: int,
+    eigvals: Tensor,
+    std: float = 0.1,
+    *,
+    generator: torch.Generator | None = None,
 ) -> Tensor:
     """Return the fancy-PCA coefficients α ~ N(0, std), one row per image: (N, 3) (§4.1).
 
@@ -295,7 +422,12 @@ def sample_lighting(
     batch_size = check_int(batch_size, "batch_size")
     _check_pca(eigvals)
     std = check_positive_float(std, "std", allow_zero=True)
-    draws = torch.randn((batch_size, 3), generator=generator, device=_generator_device(generator), dtype=eigvals.dtype)
+    draws = torch.randn(
+        (batch_size, 3),
+        generator=generator,
+        device=_generator_device(generator),
+        dtype=eigvals.dtype,
+    )
     return (draws * std).to(eigvals.device)
 
 
@@ -328,10 +460,14 @@ def pca_lighting(
     return images + shifts[:, :, None, None]
 
 
-def _checked_shifts(images: Tensor, alphas: Tensor, eigvals: Tensor, eigvecs: Tensor) -> Tensor:
+def _checked_shifts(
+    images: Tensor, alphas: Tensor, eigvals: Tensor, eigvecs: Tensor
+) -> Tensor:
     shifts = lighting_shift(alphas, eigvals, eigvecs)
     if len(shifts) != len(images):
-        raise ValueError(f"alphas must have one row per image ({len(images)}), got {len(shifts)}")
+        raise ValueError(
+            f"alphas must have one row per image ({len(images)}), got {len(shifts)}"
+        )
     return shifts.to(device=images.device, dtype=images.dtype)  # (N, 3)
 
 
@@ -356,13 +492,21 @@ def augment_batch(
     lighting = eigvals is not None or eigvecs is not None
     images = check_images(images, channels=3 if lighting else None)
     if lighting and (eigvals is None or eigvecs is None):
-        raise ValueError("eigvals and eigvecs must be given together (from fit_pca), got only one")
+        raise ValueError(
+            "eigvals and eigvecs must be given together (from fit_pca), got only one"
+        )
     if alphas is not None and not lighting:
-        raise ValueError("alphas needs eigvals and eigvecs for the lighting shift, got neither")
+        raise ValueError(
+            "alphas needs eigvals and eigvecs for the lighting shift, got neither"
+        )
     if params is None:
-        params = sample_crop_flip(len(images), tuple(images.shape[-2:]), crop_size, generator=generator)
+        params = sample_crop_flip(
+            len(images), tuple(images.shape[-2:]), crop_size, generator=generator
+        )
     elif check_int(crop_size, "crop_size") != getattr(params, "crop_size", crop_size):
-        raise ValueError(f"crop_size must equal params.crop_size ({params.crop_size}), got {crop_size}")
+        raise ValueError(
+            f"crop_size must equal params.crop_size ({params.crop_size}), got {crop_size}"
+        )
     params = _check_params(params, images)
     shifts = None
     if lighting:
@@ -389,5 +533,7 @@ def subtract_mean(images: Tensor, mean: Tensor) -> Tensor:
     images = check_tensor(images, "images", ndim=(3, 4), floating=True)
     mean = check_tensor(mean, "mean", ndim=3, floating=True)
     if mean.shape != images.shape[-3:]:
-        raise ValueError(f"mean must have the image shape (C, H, W) = {tuple(images.shape[-3:])}, got {tuple(mean.shape)}")
+        raise ValueError(
+            f"mean must have the image shape (C, H, W) = {tuple(images.shape[-3:])}, got {tuple(mean.shape)}"
+        )
     return images - mean
