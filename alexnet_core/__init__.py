@@ -1,31 +1,33 @@
 """alexnet_core: the AlexNet paper as a small, tested PyTorch package.
 
 Krizhevsky, Sutskever & Hinton, "ImageNet Classification with Deep Convolutional Neural
-Networks", NIPS 2012. This package is the code behind the AlexNet book: the book's chapters and the
-marimo notebook import from here and define nothing of their own.
+Networks", NIPS 2012. This package is the code behind the AlexNet book: the book's chapters and
+the marimo notebook import from here and define nothing of their own.
 
-Layers (imports point down only): ``lrn`` and ``augment`` (the paper's operations) → ``model``,
-``summary`` and ``split`` (the nets) → ``data``, ``train``, ``experiments`` and ``features`` →
-``viz`` and ``widgets`` (pictures; imported on first use so that ``import alexnet_core`` pulls in
-neither matplotlib nor ipywidgets). Other submodules (``results``, ``cli`` …) load on first use too.
+The core, one concept per module, imports pointing down only (CONTRIBUTING.md has the table):
+
+1. the paper's operations: ``lrn``, ``augment``, ``preprocess``;
+2. the models: ``model``, ``split``;
+3. data and training: ``shapes``, ``data``, ``recipe``, ``history``, ``runtime``,
+   ``evaluation``, ``train``, ``checkpoint``, ``features``, ``summary``;
+   beside it ``lab/``, the chapters' experiments and measurements;
+4. pictures: ``viz/`` and ``widgets`` (imported on first use: ``import alexnet_core`` pulls in
+   neither matplotlib nor ipywidgets nor marimo);
+5. the command line: ``cli`` and ``__main__`` (``python -m alexnet_core``).
+
+Submodules that moved into ``lab`` or ``data`` keep their old names (``alexnet_core.results``,
+``alexnet_core.centring`` …): see ``MOVED``.
 """
 
 from __future__ import annotations
 
 import importlib
-import warnings
+import importlib.abc
+import importlib.util
+import sys
 from typing import Any
 
-# `python -m alexnet_core.train` imports this package (and so alexnet_core.train) before running
-# train.py as __main__; runpy then warns that the module is already imported. The __main__ block only
-# hands over to alexnet_core.cli, so the double import is harmless: silence exactly that warning.
-warnings.filterwarnings(
-    "ignore",
-    message=r"'alexnet_core\.train' found in sys\.modules",
-    category=RuntimeWarning,
-)
-
-from .augment import (  # noqa: E402
+from .augment import (
     CropFlipParams,
     augment_batch,
     crop_flip,
@@ -40,24 +42,27 @@ from .augment import (  # noqa: E402
     ten_crop,
     ten_crop_predict,
 )
+from .checkpoint import Checkpointer, load_checkpoint, save_checkpoint
 from .data import (
-    OfflineShapes,
+    as_tensors,
     cifar10,
     image_folder,
     make_loaders,
-    offline_dataset,
     sample_photo,
     sample_photos,
-)  # noqa: E402
-from .experiments import best_history, compare, lr_sweep, quick_data  # noqa: E402
-from .features import capture_activations, extract_features, nearest_neighbours  # noqa: E402
-from .lrn import (
-    LocalResponseNorm,
-    local_response_norm,
-    local_response_norm_loop,
-    torch_alpha,
-)  # noqa: E402
-from .model import (  # noqa: E402
+    small_task,
+)
+from .evaluation import evaluate
+from .features import (
+    capture_activations,
+    extract_features,
+    nearest_neighbours,
+    run_with_hooks,
+)
+from .history import History, epochs_to_reach
+from .lab.experiments import best_history, compare, lr_sweep, quick_data
+from .lrn import LocalResponseNorm, local_response_norm, local_response_norm_loop, torch_alpha
+from .model import (
     VARIANTS,
     AlexNet,
     AlexNetConfig,
@@ -68,27 +73,59 @@ from .model import (  # noqa: E402
     fig1_net,
     paper_init_,
 )
-from .split import PAPER_CONNECTED, SplitCosts, TwoTowerAlexNet, split_costs  # noqa: E402
-from .summary import LayerTable, layer_table  # noqa: E402
-from .train import (  # noqa: E402
-    History,
-    PaperSGD,
-    TrainConfig,
-    epochs_to_reach,
-    evaluate,
-    load_checkpoint,
-    pick_device,
-    save_checkpoint,
-    seed_everything,
-    throughput,
-    train,
-)
+from .preprocess import Preprocess
+from .recipe import PaperSGD, TrainConfig
+from .runtime import eval_mode, pick_device, seed_everything, throughput
+from .shapes import OfflineShapes, offline_dataset
+from .split import PAPER_CONNECTED, SplitCosts, TwoTowerAlexNet, split_costs
+from .summary import LayerTable, layer_table
+from .train import train
 
 __version__ = "0.1.0"
 
+# Old module names → where the code lives now; ``import alexnet_core.results`` still works.
+MOVED = {
+    "results": "alexnet_core.lab.results",
+    "lrn_effect": "alexnet_core.lab.lrn_effect",
+    "overfitting": "alexnet_core.lab.overfitting",
+    "dropout_masks": "alexnet_core.lab.dropout",
+    "pooling": "alexnet_core.lab.pooling",
+    "crop_test": "alexnet_core.lab.crop_test",
+    "memory": "alexnet_core.lab.memory",
+    "filters": "alexnet_core.lab.filters",
+    "activations": "alexnet_core.lab.activations",
+    "speed": "alexnet_core.lab.speed",
+    "pretrained": "alexnet_core.lab.pretrained",
+    "initialisation": "alexnet_core.lab.init",
+    "experiments": "alexnet_core.lab.experiments",
+    "centring": "alexnet_core.data",
+    "subsets": "alexnet_core.data",
+}
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import ``alexnet_core.<old name>`` as the module it moved to (the same object)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        package, _, name = fullname.rpartition(".")
+        if package == __name__ and name in MOVED:
+            return importlib.util.spec_from_loader(fullname, self)
+        return None
+
+    def create_module(self, spec: Any) -> None:
+        return None  # a placeholder; exec_module swaps in the real module
+
+    def exec_module(self, module: Any) -> None:
+        target = importlib.import_module(MOVED[module.__name__.rpartition(".")[2]])
+        sys.modules[module.__name__] = target  # what the import statement then returns
+
+
+if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedModules())
+
 
 def __getattr__(name: str) -> Any:
-    """Import a submodule (``viz``, ``widgets``, ``results`` …) the first time it is used."""
+    """Import a submodule (``viz``, ``widgets``, ``lab``, ``results`` …) on first use."""
     try:
         return importlib.import_module(f".{name}", __name__)
     except ModuleNotFoundError as error:

@@ -1,10 +1,10 @@
-"""The command-line trainer: ``python -m alexnet_core.train`` (one process, torchrun, or two towers).
+"""The command-line trainer: ``python -m alexnet_core`` (one process, torchrun, or two towers).
 
-    python -m alexnet_core.train --dataset offline --epochs 5                     # CPU, seconds
-    python -m alexnet_core.train --dataset cifar10 --download --augment --epochs 30
-    python -m alexnet_core.train --dataset /data/imagenet/train --variant paper --augment
+    python -m alexnet_core --dataset offline --epochs 5                     # CPU, seconds
+    python -m alexnet_core --dataset cifar10 --download --augment --epochs 30
+    python -m alexnet_core --dataset /data/imagenet/train --variant paper --augment
     torchrun --nproc_per_node=4 -m alexnet_core.train --dataset cifar10 --epochs 30   # data parallel
-    python -m alexnet_core.train --variant paper --two-tower cuda:0,cuda:1 ...     # §3.2 model parallel
+    python -m alexnet_core --variant paper --two-tower cuda:0,cuda:1 ...     # §3.2 model parallel
 
 The defaults are the paper's recipe (§5): SGD with momentum 0.9 and weight decay 5e-4 (the paper's
 own update rule), batch 128, learning rate 0.01 divided by 10 when the validation error stops
@@ -26,8 +26,15 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .model import VARIANTS, alexnet
-from .train import History, TrainConfig, pick_device, train
+from .architecture import VARIANTS
+from .augment import fit_pca
+from .checkpoint import Checkpointer
+from .history import History
+from .model import alexnet
+from .preprocess import Preprocess
+from .recipe import TrainConfig
+from .runtime import pick_device
+from .train import train
 
 __all__ = ["build_parser", "main"]
 
@@ -47,9 +54,9 @@ def _probability(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``python -m alexnet_core.train``."""
+    """Return the argument parser of ``python -m alexnet_core``."""
     parser = argparse.ArgumentParser(
-        prog="python -m alexnet_core.train",
+        prog="python -m alexnet_core",
         description="Train AlexNet the paper's way (Krizhevsky et al. 2012, §5) on offline images, CIFAR-10 "
         "or an ImageNet-style folder. Runs as one process or under torchrun (data parallel).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
@@ -203,36 +210,19 @@ def _datasets(args: argparse.Namespace):
     return image_folder(folder), (image_folder(test) if test else None), 224
 
 
-def _augmenters(args: argparse.Namespace, train_set, crop: int):
-    """Return (train augment, test augment) callables on device batches, or (None, None)."""
-    from .augment import augment_batch, fit_pca, ten_crop
-
-    first = train_set[0][0]
+def _preprocess(args: argparse.Namespace, train_set, crop: int) -> Preprocess | None:
+    """Return what ``train`` applies to the batches (§4.1), or None for nothing."""
+    side = train_set[0][0].shape[-1]
     if not args.augment:
-        if first.shape[-1] == crop:
-            return None, None
-        return (lambda x: _centre(x, crop)), (lambda x: _centre(x, crop))
-    if (
-        first.shape[-1] == crop
-    ):  # CIFAR-10: pad 4 pixels (reflect) so that random crops exist
-        pad = lambda x: torch.nn.functional.pad(x, (4, 4, 4, 4), mode="reflect")  # noqa: E731
-        return (lambda x: augment_batch(pad(x), crop)), None
-    eigvals = eigvecs = None
+        return None if side == crop else Preprocess(crop, augment=False)  # centre crops
+    if side == crop:  # CIFAR-10: pad 4 pixels (reflect) so that random crops exist
+        return Preprocess(crop, pad=4)
     if crop == 224:  # §4.1's PCA lighting, fitted on a sample of the training images
-        sample = torch.stack([train_set[i][0] for i in range(min(256, len(train_set)))])
+        count = min(256, len(train_set))
+        sample = torch.stack([train_set[i][0] for i in range(count)])
         eigvals, eigvecs = fit_pca(sample)
-    train_aug = lambda x: augment_batch(
-        x,
-        crop,
-        eigvals=None if eigvals is None else eigvals.to(x.device),
-        eigvecs=None if eigvecs is None else eigvecs.to(x.device),
-    )  # noqa: E731
-    return train_aug, (lambda x: _centre(x, crop))
-
-
-def _centre(images: torch.Tensor, crop: int) -> torch.Tensor:
-    top, left = (images.shape[-2] - crop) // 2, (images.shape[-1] - crop) // 2
-    return images[..., top : top + crop, left : left + crop]
+        return Preprocess(crop, eigvals=eigvals, eigvecs=eigvecs)
+    return Preprocess(crop)
 
 
 def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
@@ -308,28 +298,26 @@ def _verify_sync_hook(model: nn.Module):
     return hook
 
 
-def _run(args: argparse.Namespace) -> History:
-    rank, local_rank, world = _distributed()
-    if world > 1:
-        import torch.distributed as dist
-        from torch.nn.parallel import DistributedDataParallel
-        from torch.optim.optimizer import register_optimizer_step_post_hook
-        from torch.utils.data import DataLoader, DistributedSampler
-
-        cuda = torch.cuda.is_available() and (
-            args.device is None or args.device.startswith("cuda")
-        )
-        dist.init_process_group("nccl" if cuda else "gloo")
-        device = torch.device(f"cuda:{local_rank}") if cuda else torch.device("cpu")
-        if cuda:
-            torch.cuda.set_device(device)
-    else:
-        device = pick_device(
+def _device(args: argparse.Namespace, local_rank: int, world: int) -> torch.device:
+    """Return this process's device, after joining the process group under torchrun."""
+    if world == 1:
+        return pick_device(
             args.two_tower.split(",")[0] if args.two_tower else args.device
         )
-    train_set, test_set, crop = _datasets(args)
-    augment, test_augment = _augmenters(args, train_set, crop)
-    config = TrainConfig(
+    import torch.distributed as dist
+
+    cuda = torch.cuda.is_available() and (
+        args.device is None or args.device.startswith("cuda")
+    )
+    dist.init_process_group("nccl" if cuda else "gloo")
+    device = torch.device(f"cuda:{local_rank}") if cuda else torch.device("cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    return device
+
+
+def _config(args: argparse.Namespace, rank: int) -> TrainConfig:
+    return TrainConfig(
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
@@ -343,61 +331,84 @@ def _run(args: argparse.Namespace) -> History:
         compile=args.compile,
         progress=not args.no_progress and rank == 0,
     )
-    torch.manual_seed(args.seed)
-    model = _model(args, _num_classes(train_set), crop)
-    train_data = train_set
-    if world > 1:
-        if args.batch_size % world:
-            raise ValueError(
-                f"--batch-size must be divisible by the {world} processes, got {args.batch_size}"
-            )
-        model = DistributedDataParallel(
-            model.to(device),
-            device_ids=[device.index] if device.type == "cuda" else None,
-        )
-        sampler = DistributedSampler(
-            train_set,
-            num_replicas=world,
-            rank=rank,
-            shuffle=not args.no_shuffle,
-            seed=args.seed,
-        )
-        train_data = DataLoader(
-            train_set, batch_size=args.batch_size // world, sampler=sampler
-        )
-        handle = register_optimizer_step_post_hook(
-            _verify_sync_hook(model)
-        )  # after every step, on every rank
-    elif args.no_shuffle:
-        from torch.utils.data import DataLoader
 
-        train_data = DataLoader(train_set, batch_size=args.batch_size, shuffle=False)
-    folder = Path(args.checkpoint_dir) if args.checkpoint_dir else None
-    log = (folder / "metrics.jsonl") if folder else None
+
+def _distribute(
+    args, model: nn.Module, train_set, device: torch.device, rank: int, world: int
+):
+    """Return (model, training data, sync-hook handle or None) for this process."""
+    from torch.utils.data import DataLoader
+
+    if world == 1:
+        if args.no_shuffle:
+            return model, DataLoader(train_set, batch_size=args.batch_size), None
+        return model, train_set, None
+    from torch.nn.parallel import DistributedDataParallel
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+    from torch.utils.data import DistributedSampler
+
+    if args.batch_size % world:
+        raise ValueError(
+            f"--batch-size must be divisible by the {world} processes, "
+            f"got {args.batch_size}"
+        )
+    ids = [device.index] if device.type == "cuda" else None
+    model = DistributedDataParallel(model.to(device), device_ids=ids)
+    sampler = DistributedSampler(
+        train_set,
+        num_replicas=world,
+        rank=rank,
+        shuffle=not args.no_shuffle,
+        seed=args.seed,
+    )
+    data = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler)
+    handle = register_optimizer_step_post_hook(_verify_sync_hook(model))  # every step
+    return model, data, handle
+
+
+def _callbacks(args: argparse.Namespace, rank: int, world: int) -> list:
+    """Return the metrics log and the checkpointer (rank 0 writes, every rank resumes)."""
+    if not args.checkpoint_dir:
+        return []
+    folder = Path(args.checkpoint_dir)
 
     def record(history: History) -> None:
-        if log is not None and rank == 0:
+        if rank == 0:
             folder.mkdir(parents=True, exist_ok=True)
-            with open(log, "a") as file:
+            with open(folder / "metrics.jsonl", "a") as file:
                 file.write(json.dumps({**history.last(), "world_size": world}) + "\n")
 
+    checkpoint = Checkpointer(
+        folder / "checkpoint.pt", resume=args.resume, write=rank == 0
+    )
+    return [checkpoint, record]
+
+
+def _run(args: argparse.Namespace) -> History:
+    rank, local_rank, world = _distributed()
+    device = _device(args, local_rank, world)
+    train_set, test_set, crop = _datasets(args)
+    preprocess = _preprocess(args, train_set, crop)
+    if preprocess is not None:
+        preprocess = preprocess.to(device)
+    torch.manual_seed(args.seed)
+    model = _model(args, _num_classes(train_set), crop)
+    model, train_data, handle = _distribute(args, model, train_set, device, rank, world)
+    augment = test_augment = None
+    if (
+        preprocess is not None
+    ):  # the test pass sees the centre patch (a no-op at 32 × 32)
+        augment, test_augment = preprocess.train, preprocess.test
     try:
         return train(
-            model,
-            train_data,
-            test_set,
-            config,
-            device=device,
-            augment=augment,
-            test_augment=test_augment,
-            callback=record,
-            checkpoint_path=(folder / "checkpoint.pt") if folder else None,
-            resume=args.resume,
-            move_model=not args.two_tower,
-            write_checkpoints=rank == 0,
-        )
+            model, train_data, test_set, _config(args, rank), device=device,
+            augment=augment, test_augment=test_augment,
+            callback=_callbacks(args, rank, world),
+        )  # fmt: skip
     finally:
-        if world > 1:
+        if handle is not None:
+            import torch.distributed as dist
+
             handle.remove()
             dist.destroy_process_group()
 

@@ -7,14 +7,21 @@ say that the higher levels of the neural network consider them to be similar." F
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import torch
 from torch import nn
 
 from ._checks import check_finite, check_int, check_tensor
+from .evaluation import model_device
+from .runtime import eval_mode
 
-__all__ = ["capture_activations", "extract_features", "nearest_neighbours"]
+__all__ = [
+    "run_with_hooks",
+    "capture_activations",
+    "extract_features",
+    "nearest_neighbours",
+]
 
 
 def _resolve(model: nn.Module, name: str) -> nn.Module:
@@ -33,52 +40,65 @@ def _resolve(model: nn.Module, name: str) -> nn.Module:
         ) from None
 
 
-@torch.no_grad()
+Hook = Callable[[nn.Module, tuple, torch.Tensor], None]
+
+
+def run_with_hooks(
+    model: nn.Module, x: torch.Tensor, hooks: Iterable[tuple[nn.Module, Hook]]
+) -> torch.Tensor:
+    """Return ``model(x)`` run in eval mode under no_grad with forward ``hooks`` attached.
+
+    ``hooks`` are (module, hook(module, inputs, output)) pairs; every hook is removed and
+    every submodule's train/eval flag restored afterwards, even if the forward pass fails.
+    ``x`` is moved to the device of the model's parameters. This is the package's one hook
+    runner: ``capture_activations``, ``layer_table`` and the lab's measurements use it.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
+    try:
+        with eval_mode(model), torch.no_grad():
+            return model(x.to(model_device(model)))
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def _layer_names(layers: object) -> list[str]:
+    one = isinstance(layers, str) or not isinstance(layers, Iterable)
+    names = [layers] if one else list(layers)
+    if not all(isinstance(name, str) for name in names):
+        raise TypeError(
+            f"layers must be a layer name or a list of names such as ['conv1', 'fc7'], "
+            f"got {layers!r}"
+        )
+    if not names:
+        raise ValueError("layers must name at least one layer, got an empty list")
+    return names
+
+
 def capture_activations(
     model: nn.Module, x: torch.Tensor, layers: str | Iterable[str]
 ) -> dict[str, torch.Tensor]:
     """Return {layer name: output} for the named layers on input ``x``, via forward hooks.
 
-    Names are the paper's (``"conv1"``, ``"relu1"``, ``"lrn1"``, ``"pool5"``, ``"fc7"``) for an
-    :class:`~alexnet_core.model.AlexNet`, or module paths (``"features.0"``) for any model. The model
-    runs in eval mode (and is put back in the mode it was in); outputs are detached CPU tensors.
+    Names are the paper's (``"conv1"``, ``"relu1"``, ``"lrn1"``, ``"pool5"``, ``"fc7"``) for
+    an :class:`~alexnet_core.model.AlexNet`, or module paths (``"features.0"``) for any model.
+    The model runs in eval mode (each submodule gets its own flag back); outputs are detached
+    CPU tensors.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_tensor(x, "x", ndim=4, floating=True)
-    names = (
-        [layers]
-        if isinstance(layers, str)
-        else list(layers)
-        if isinstance(layers, Iterable)
-        else [layers]
-    )
-    if not all(isinstance(name, str) for name in names):
-        raise TypeError(
-            f"layers must be a layer name or a list of names such as ['conv1', 'fc7'], got {layers!r}"
-        )
-    if not names:
-        raise ValueError("layers must name at least one layer, got an empty list")
+    names = _layer_names(layers)
     captured: dict[str, torch.Tensor] = {}
-    hooks = []
-    for name in names:
-        module = _resolve(model, name)
-        hooks.append(
-            module.register_forward_hook(
-                lambda m, i, out, name=name: captured.__setitem__(
-                    name, out.detach().cpu().clone()
-                )
-            )
+
+    def keep(name: str) -> Hook:
+        return lambda module, inputs, out: captured.__setitem__(
+            name, out.detach().cpu().clone()
         )
-    was_training = model.training
-    try:
-        model.eval()
-        device = next(model.parameters()).device
-        model(x.to(device))
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
+
+    run_with_hooks(model, x, [(_resolve(model, name), keep(name)) for name in names])
     return {name: captured[name] for name in names}
 
 

@@ -104,14 +104,22 @@ def _padded_like(
     return buffer, buffer.narrow(2, before, like.shape[2])
 
 
-def _window_sum(buffer: torch.Tensor, channels: int) -> torch.Tensor:
-    """Return Σ_o buffer[:, :, o : o + channels] over every offset o: window sums of a padded buffer."""
+def _window_sum(
+    buffer: torch.Tensor, channels: int, *, inplace: bool = True
+) -> torch.Tensor:
+    """Return Σ_o buffer[:, :, o : o + channels] over every offset o of a padded buffer.
+
+    ``inplace=True`` accumulates into one tensor (the fast path); ``False`` uses out-of-place
+    adds only, so the result can be differentiated twice. Both add in the same order.
+    """
     offsets = buffer.shape[2] - channels + 1  # the window size
+    total = buffer.narrow(2, 0, channels)
     if offsets == 1:
-        return buffer.clone()
-    total = torch.add(buffer.narrow(2, 0, channels), buffer.narrow(2, 1, channels))
+        return total.clone()
+    total = total + buffer.narrow(2, 1, channels)
     for offset in range(2, offsets):
-        total.add_(buffer.narrow(2, offset, channels))
+        window = buffer.narrow(2, offset, channels)
+        total = total.add_(window) if inplace else total + window
     return total
 
 
@@ -183,27 +191,29 @@ class _LocalResponseNormFunction(torch.autograd.Function):
         return grad, None, None, None, None, None
 
 
-def _window_sum_differentiable(
-    values: torch.Tensor, before: int, after: int, groups: int
-):
-    """Return the window sums of ``values`` using only out-of-place (twice differentiable) ops."""
+def channel_window_sum(
+    values: torch.Tensor, before: int, after: int, *, groups: int = 1
+) -> torch.Tensor:
+    """Return Σ_{j=i−before}^{i+after} values[:, j] for every channel i, clipped to [0, C−1].
+
+    ``values`` is (N, C, *spatial); with ``groups`` the window stays inside each block of
+    C/groups channels. Out-of-place (twice differentiable); same shape as ``values``.
+    """
     grouped = _grouped(values, groups)  # (N, g, C/g, *spatial)
-    channels = grouped.shape[2]
-    padded = F.pad(grouped, [0, 0] * (values.ndim - 2) + [before, after])
-    total = sum(
-        padded.narrow(2, offset, channels) for offset in range(before + after + 1)
-    )
-    return total.flatten(1, 2)
+    padded = F.pad(
+        grouped, [0, 0] * (values.ndim - 2) + [before, after]
+    )  # zeros: clipped
+    return _window_sum(padded, grouped.shape[2], inplace=False).flatten(1, 2)
 
 
 def _backward_differentiable(x, grad_output, size, coefficient, beta, k, groups):
     """Return ∂L/∂x from the same formula as the fast backward, built from differentiable ops."""
     before, after = size // 2, (size - 1) // 2
-    denominator = k + coefficient * _window_sum_differentiable(
-        x * x, before, after, groups
+    denominator = k + coefficient * channel_window_sum(
+        x * x, before, after, groups=groups
     )
     grad = grad_output * denominator.pow(-beta)
-    window = _window_sum_differentiable(grad * x / denominator, after, before, groups)
+    window = channel_window_sum(grad * x / denominator, after, before, groups=groups)
     return grad - 2.0 * coefficient * beta * x * window
 
 

@@ -8,7 +8,10 @@ only those on their own GPU. On one device that pattern is exactly a grouped con
 
 :class:`TwoTowerAlexNet` runs the same net as two towers on two devices (any two, including the
 same one twice), moving activations between them only where the paper does, and counts the bytes
-that cross. Loading the weights of an ``alexnet("paper")`` model gives the same outputs.
+that cross. Loading the weights of an ``alexnet("paper")`` model gives the same outputs. The
+towers, the layers where they talk and what that costs are all read off the paper's row of
+:data:`alexnet_core.architecture.ARCHITECTURES`: a conv layer with ``groups=1`` (after conv1) and
+every fully connected layer read both GPUs' maps.
 """
 
 from __future__ import annotations
@@ -20,24 +23,43 @@ import torch
 from torch import nn
 
 from ._checks import check_images, check_int
-from .model import AlexNet, AlexNetConfig, _activation, _dropout
-from .lrn import LocalResponseNorm
+from .architecture import ARCHITECTURES, layer_shapes
+from .model import (
+    AlexNet,
+    AlexNetConfig,
+    activation_layer,
+    conv_block,
+    dropout_layer,
+)
 
 __all__ = [
     "TwoTowerAlexNet",
     "SplitCosts",
     "split_costs",
+    "tower_widths",
     "PAPER_CONNECTED",
     "SPLIT_LAYERS",
 ]
 
-SPLIT_LAYERS = ("conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8")
+_PAPER = ARCHITECTURES["paper"]
+_FC_NAMES = tuple(f"fc{6 + i}" for i in range(len(_PAPER.hidden) + 1))  # fc6 fc7 fc8
+SPLIT_LAYERS = tuple(f"conv{i}" for i in range(2, len(_PAPER.convs) + 1)) + _FC_NAMES
+# the layers whose inputs cross between GPUs: ungrouped convs after conv1, and every FC layer
 PAPER_CONNECTED = (
-    "conv3",
-    "fc6",
-    "fc7",
-    "fc8",
-)  # the layers whose inputs cross between GPUs
+    tuple(
+        f"conv{number}"
+        for number, conv in enumerate(_PAPER.convs, start=1)
+        if number > 1 and conv.groups == 1
+    )
+    + _FC_NAMES
+)
+
+
+def tower_widths(num_classes: int = 1000) -> dict[str, int]:
+    """Return {layer: outputs on one GPU} of the paper's net: half of every layer (Fig. 2)."""
+    widths = {f"conv{i}": conv.out // 2 for i, conv in enumerate(_PAPER.convs, start=1)}
+    widths.update(zip(_FC_NAMES, [w // 2 for w in _PAPER.hidden] + [num_classes // 2]))
+    return widths
 
 
 def _as_device(value: object, name: str) -> torch.device:
@@ -60,45 +82,50 @@ def _as_device(value: object, name: str) -> torch.device:
 
 
 class _Tower(nn.Module):
-    """One GPU's half of the paper's net."""
+    """One GPU's half of the paper's net, built from its spec row.
+
+    Stages run between exchanges: ``stage1`` (conv1, conv2: this GPU's own maps), ``stage2``
+    (conv3 reads both GPUs' maps; conv4 and conv5 only their own), then ``fc6``, ``fc7``,
+    ``fc8``, each reading both GPUs' outputs. ``weighted`` maps conv/fc names to layers.
+    """
 
     def __init__(self, config: AlexNetConfig, out_classes: int) -> None:
         super().__init__()
-        act = config.activation
-        pool = (3, 2) if config.overlapping_pool else (2, 2)
-        padding = 0 if config.input_size == 227 else 2
-        lrn = lambda: (  # noqa: E731 - a small factory keeps the two stages readable
-            [LocalResponseNorm(5, 1e-4, 0.75, 2.0, convention=config.lrn_convention)]
-            if config.lrn
-            else []
+        self.weighted: dict[str, nn.Module] = {}
+        stages: list[list[nn.Module]] = []
+        shapes = layer_shapes(
+            "paper", config.input_size, overlapping_pool=config.overlapping_pool
         )
-        self.stage1 = nn.Sequential(  # this GPU's own maps only
-            nn.Conv2d(3, 48, 11, 4, padding),
-            _activation(act),
-            *lrn(),
-            nn.MaxPool2d(*pool),
-            nn.Conv2d(48, 128, 5, 1, 2),
-            _activation(act),
-            *lrn(),
-            nn.MaxPool2d(*pool),
-        )
-        self.stage2 = (
-            nn.Sequential(  # conv3 sees both GPUs' maps; conv4 and conv5 only their own
-                nn.Conv2d(256, 192, 3, 1, 1),
-                _activation(act),
-                nn.Conv2d(192, 192, 3, 1, 1),
-                _activation(act),
-                nn.Conv2d(192, 128, 3, 1, 1),
-                _activation(act),
-                nn.MaxPool2d(*pool),
-            )
-        )
-        drop = [_dropout(config)] if config.dropout > 0 else []
-        self.fc6 = nn.Sequential(nn.Linear(256 * 6 * 6, 2048), _activation(act), *drop)
-        self.fc7 = nn.Sequential(
-            nn.Linear(4096, 2048), _activation(act), *[_dropout(config) for _ in drop]
-        )
-        self.fc8 = nn.Linear(4096, out_classes)
+        for shape in shapes:
+            reads_both = shape.name in PAPER_CONNECTED
+            if reads_both or not stages:
+                stages.append([])
+            block = conv_block(
+                config, shape, out=shape.spec.out // 2, groups=1, lrn_groups=1,
+                in_channels=shape.in_channels // (1 if reads_both or shape.name == "conv1" else 2),
+            )  # fmt: skip
+            self.weighted[shape.name] = block[0][1]
+            stages[-1] += [module for _, module in block]
+        for number, stage in enumerate(stages, start=1):
+            self.add_module(f"stage{number}", nn.Sequential(*stage))
+        self.stages = len(stages)
+        in_features = (
+            shapes[-1].spec.out * shapes[-1].out_size ** 2
+        )  # both GPUs' 256 · 6 · 6
+        for name, width in zip(_FC_NAMES, (*_PAPER.hidden, None)):
+            if width is None:  # fc8: this tower's share of the class scores
+                self.fc8 = self.weighted[name] = nn.Linear(in_features, out_classes)
+                break
+            linear = self.weighted[name] = nn.Linear(in_features, width // 2)
+            drop = [dropout_layer(config)] if config.dropout > 0 else []
+            layers = [linear, activation_layer(config.activation), *drop]
+            self.add_module(name, nn.Sequential(*layers))
+            in_features = width
+
+    def parts(self) -> list[nn.Module]:
+        """Return the stages and fc layers in the order they run, one exchange after each."""
+        stages = [getattr(self, f"stage{i}") for i in range(1, self.stages + 1)]
+        return stages + [getattr(self, name) for name in _FC_NAMES]
 
 
 class TwoTowerAlexNet(nn.Module):
@@ -166,42 +193,17 @@ class TwoTowerAlexNet(nn.Module):
 
     @torch.no_grad()
     def load_grouped_state(self, model: AlexNet) -> None:
-        """Copy the weights of a grouped ``alexnet("paper")`` model into the two towers, in place."""
-        grouped = {
-            name: model.named_layer(name)
-            for name in (
-                "conv1",
-                "conv2",
-                "conv3",
-                "conv4",
-                "conv5",
-                "fc6",
-                "fc7",
-                "fc8",
-            )
-        }
-        splits = {
-            "fc8": (self.towers[0].fc8.out_features, self.towers[1].fc8.out_features)
-        }
+        """Copy the weights of a grouped ``alexnet("paper")`` model into the towers, in place."""
         for index, tower in enumerate(self.towers):
-            mine = {
-                "conv1": tower.stage1[0],
-                "conv2": tower.stage1[4 if self.config.lrn else 3],
-                "conv3": tower.stage2[0],
-                "conv4": tower.stage2[2],
-                "conv5": tower.stage2[4],
-                "fc6": tower.fc6[0],
-                "fc7": tower.fc7[0],
-                "fc8": tower.fc8,
-            }
-            for name, layer in mine.items():
-                sizes = splits.get(name, (layer.weight.shape[0], layer.weight.shape[0]))
+            for name, layer in tower.weighted.items():
+                grouped = model.named_layer(name)
+                sizes = [t.weighted[name].weight.shape[0] for t in self.towers]
                 start = (
                     0 if index == 0 else sizes[0]
-                )  # output rows: tower 0 owns the first half
+                )  # tower 0 owns the first output rows
                 rows = slice(start, start + sizes[index])
-                layer.weight.copy_(grouped[name].weight[rows])
-                layer.bias.copy_(grouped[name].bias[rows])
+                layer.weight.copy_(grouped.weight[rows])
+                layer.bias.copy_(grouped.bias[rows])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Return the class scores (N, num_classes) on ``devices[0]`` for images (N, 3, H, W)."""
@@ -212,24 +214,22 @@ class TwoTowerAlexNet(nn.Module):
                 f"x must be (N, 3, {size}, {size}), got shape {tuple(x.shape)}"
             )
         self.bytes_exchanged = 0
-        (d0, d1), (t0, t1) = self.devices, self.towers
-        a = [
-            t0.stage1(x.to(d0)),
-            t1.stage1(x.to(d1)),
-        ]  # (N, 128, 13, 13) on each device
-        both = self._exchange(
-            a
-        )  # conv3 reads both GPUs' maps: (N, 256, 13, 13) on each
-        b = [
-            torch.flatten(t.stage2(h), 1) for t, h in zip(self.towers, both)
-        ]  # (N, 4608) each
-        h = [t.fc6(v) for t, v in zip(self.towers, self._exchange(b))]  # (N, 2048) each
-        h = [t.fc7(v) for t, v in zip(self.towers, self._exchange(h))]  # (N, 2048) each
-        logits = [t.fc8(v) for t, v in zip(self.towers, self._exchange(h))]
+        parts = [tower.parts() for tower in self.towers]
+        h = [
+            x.to(device) for device in self.devices
+        ]  # each tower reads the host's image
+        for step in range(len(parts[0])):
+            if step:  # stage1 reads the image; everything after reads both towers' maps
+                h = self._exchange(h)
+            if (
+                step == self.towers[0].stages
+            ):  # the first FC layer: (N, 256·6·6 / 2) each
+                h = [torch.flatten(half, 1) for half in h]
+            h = [tower_parts[step](half) for tower_parts, half in zip(parts, h)]
         self.bytes_exchanged += (
-            logits[1].nelement() * logits[1].element_size()
+            h[1].nelement() * h[1].element_size()
         )  # gather on devices[0]
-        return torch.cat([logits[0], logits[1].to(d0)], dim=1)  # (N, num_classes)
+        return torch.cat([h[0], h[1].to(self.devices[0])], dim=1)  # (N, num_classes)
 
     def _exchange(self, halves: list[torch.Tensor]) -> list[torch.Tensor]:
         """Return, for each tower, both halves concatenated on that tower's device."""
@@ -249,31 +249,27 @@ class SplitCosts:
     bytes_by_layer: dict[str, int]
 
 
-# (name, input channels or features, output, kernel², input elements per image)
-_PAPER_LAYERS = (
-    ("conv2", 96, 256, 25, 96 * 27 * 27),
-    ("conv3", 256, 384, 9, 256 * 13 * 13),
-    ("conv4", 384, 384, 9, 384 * 13 * 13),
-    ("conv5", 384, 256, 9, 384 * 13 * 13),
-    ("fc6", 9216, 4096, 1, 9216),
-    ("fc7", 4096, 4096, 1, 4096),
-    ("fc8", 4096, 1000, 1, 4096),
-)
+def _paper_layers() -> list[tuple[str, int, int, int, int]]:
+    """Return (name, inputs per output, outputs, kernel², input values per image) per layer."""
+    shapes = layer_shapes("paper")
+    rows = [
+        (
+            s.name,
+            s.in_channels,
+            s.spec.out,
+            s.spec.kernel**2,
+            s.in_channels * s.in_size**2,
+        )
+        for s in shapes
+    ]
+    in_features = shapes[-1].spec.out * shapes[-1].out_size ** 2  # 9216
+    for name, width in zip(_FC_NAMES, (*_PAPER.hidden, 1000)):
+        rows.append((name, in_features, width, 1, in_features))
+        in_features = width
+    return rows
 
 
-def split_costs(
-    connected: Iterable[str] = PAPER_CONNECTED, *, bytes_per_value: int = 4
-) -> SplitCosts:
-    """Return the parameters and per-image traffic of the two-GPU net when ``connected`` layers
-    read both GPUs' outputs and the other layers read only their own GPU's (§3.2).
-
-    A connected layer's input crosses once in each direction (each GPU sends its half), so its
-    traffic is its whole input; a layer that stays on its GPU has half the weights and sends
-    nothing. The final class scores are gathered on the first GPU (half the scores cross). With
-    ``PAPER_CONNECTED`` the parameters are the paper's 60,965,224; with every layer connected
-    they are the ungrouped 62,378,344.
-    """
-    bytes_per_value = check_int(bytes_per_value, "bytes_per_value")
+def _check_connected(connected: object) -> tuple[str, ...]:
     if isinstance(connected, str):
         connected = (connected,)
     if not isinstance(connected, Iterable):
@@ -284,19 +280,32 @@ def split_costs(
     unknown = sorted(set(chosen) - set(SPLIT_LAYERS))
     if unknown:
         raise ValueError(
-            f"connected must contain only {', '.join(SPLIT_LAYERS)}; got {', '.join(unknown)}"
+            f"connected must contain only {', '.join(SPLIT_LAYERS)}; "
+            f"got {', '.join(unknown)}"
         )
-    conv1 = 96 * 3 * 11 * 11 + 96
-    parameters, traffic = conv1, {}
-    for name, fan_in, fan_out, kernel, inputs in _PAPER_LAYERS:
-        both = name in chosen
+    return chosen
+
+
+def split_costs(
+    connected: Iterable[str] = PAPER_CONNECTED, *, bytes_per_value: int = 4
+) -> SplitCosts:
+    """Return the parameters and per-image traffic of the two-GPU net when ``connected``
+    layers read both GPUs' outputs and the other layers read only their own GPU's (§3.2).
+
+    A connected layer's input crosses once in each direction (each GPU sends its half), so
+    its traffic is its whole input; a layer that stays on its GPU has half the weights and
+    sends nothing. The final class scores are gathered on the first GPU (half the scores
+    cross). With ``PAPER_CONNECTED`` the parameters are the paper's 60,965,224; with every
+    layer connected they are the ungrouped 62,378,344.
+    """
+    bytes_per_value = check_int(bytes_per_value, "bytes_per_value")
+    chosen = _check_connected(connected)
+    parameters, traffic = 0, {}
+    for name, fan_in, fan_out, kernel, inputs in _paper_layers():
+        both = name in chosen or name == "conv1"  # conv1 reads the whole image
         parameters += fan_out * (fan_in if both else fan_in // 2) * kernel + fan_out
-        if both:
+        if name in chosen:
             traffic[name] = inputs * bytes_per_value
-    traffic["output gather"] = 500 * bytes_per_value
-    return SplitCosts(
-        tuple(n for n in SPLIT_LAYERS if n in chosen),
-        parameters,
-        sum(traffic.values()),
-        traffic,
-    )
+    traffic["output gather"] = tower_widths()["fc8"] * bytes_per_value
+    connected = tuple(n for n in SPLIT_LAYERS if n in chosen)
+    return SplitCosts(connected, parameters, sum(traffic.values()), traffic)

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ._checks import check_int
+from .features import run_with_hooks
 
 __all__ = ["LayerRow", "LayerTable", "layer_table"]
 
@@ -91,6 +92,9 @@ class LayerTable(list):
         return f'<table class="layer-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+_SHAPE_PRESERVING = (nn.Dropout, nn.Identity)  # left out of the table
+
+
 def _mult_adds(module: nn.Module, output: torch.Tensor) -> int:
     if isinstance(module, nn.Conv2d):
         kh, kw = module.kernel_size
@@ -123,40 +127,22 @@ def layer_table(
     check_int(channels, "channels")
     names = getattr(model, "layer_names", {})
     rows: list[LayerRow] = []
-    hooks = []
 
     def record(path: str):
         def hook(module: nn.Module, inputs, output) -> None:
             params = sum(p.numel() for p in module.parameters(recurse=False))
             shape = tuple(output.shape[1:])
-            rows.append(
-                LayerRow(
-                    names.get(path, path),
-                    type(module).__name__,
-                    shape,
-                    params,
-                    _mult_adds(module, output),
-                )
-            )
+            kind, mult_adds = type(module).__name__, _mult_adds(module, output)
+            rows.append(LayerRow(names.get(path, path), kind, shape, params, mult_adds))
 
         return hook
 
-    for path, module in model.named_modules():
-        is_leaf = next(iter(module.children()), None) is None
-        if (
-            is_leaf
-            and not isinstance(module, (nn.Dropout, nn.Identity))
-            and type(module).__name__ != "PaperDropout"
-        ):
-            hooks.append(module.register_forward_hook(record(path)))
-    device = next(model.parameters()).device
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(1, channels, input_size, input_size, device=device))
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
+    hooks = [
+        (module, record(path))
+        for path, module in model.named_modules()
+        if next(iter(module.children()), None) is None  # leaves only
+        and not isinstance(module, _SHAPE_PRESERVING)
+        and type(module).__name__ != "PaperDropout"
+    ]
+    run_with_hooks(model, torch.zeros(1, channels, input_size, input_size), hooks)
     return LayerTable(rows, (channels, input_size, input_size))

@@ -15,7 +15,7 @@ import torch
 import torchvision
 
 import alexnet_core as anc
-from alexnet_core.speed import median_seconds
+from alexnet_core.runtime import median_seconds
 
 
 def _step(model: torch.nn.Module, images: torch.Tensor, labels: torch.Tensor, optimizer: torch.optim.Optimizer) -> None:

@@ -1,6 +1,7 @@
 """Shared test set-up: no progress bars, no network for any test, and one-thread torch on request."""
 
 import contextlib
+import errno
 import os
 import socket
 
@@ -25,7 +26,8 @@ def no_network(monkeypatch, request):
         host = address[0] if isinstance(address, tuple) else address
         if isinstance(host, str) and (host in ("localhost", "::1") or host.startswith("127.") or self.family == socket.AF_UNIX):
             return real_connect(self, address)
-        raise RuntimeError(f"network access is blocked in tests (tried to connect to {address!r})")
+        # what a real unreachable network raises (urllib wraps it in URLError, an OSError too)
+        raise OSError(errno.ENETUNREACH, f"network access is blocked in tests (tried to connect to {address!r})")
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
 

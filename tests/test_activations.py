@@ -8,7 +8,7 @@ from torch import nn
 
 import alexnet_core as anc
 from alexnet_core import activations
-from alexnet_core.train import History
+from alexnet_core.history import History
 
 
 def history(errors):

@@ -82,13 +82,11 @@ def test_flip_probability_extremes():
 
 def use_path(path, monkeypatch, request):
     """Force one of augment's implementations: the CPU loop on one thread, or the gather."""
-    if path == "one_thread":
-        request.getfixturevalue("one_thread")
-    elif path == "gather":
+    if path == "gather":
         monkeypatch.setattr(augment, "_crop_flip_loop", augment._crop_flip_gather)
 
 
-@pytest.mark.parametrize("path", ["default", "one_thread", "gather"])
+@pytest.mark.parametrize("path", ["default", "gather"])
 def test_crop_flip_equals_slicing_and_torch_flip(path, monkeypatch, request):
     use_path(path, monkeypatch, request)
     x = images(6, 20, 24)
@@ -227,7 +225,7 @@ def test_pca_lighting_adds_one_constant_shift_per_image():
 # -------------------------------------------------------------------------------- fused augment
 
 
-@pytest.mark.parametrize("path", ["default", "one_thread", "gather"])
+@pytest.mark.parametrize("path", ["default", "gather"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_augment_batch_equals_crop_flip_then_lighting(path, dtype, monkeypatch, request):
     use_path(path, monkeypatch, request)

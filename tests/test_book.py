@@ -63,3 +63,29 @@ def test_no_common_tutorial_errors(chapter):
     text = "".join("".join(c["source"]) for c in json.loads(chapter.read_text())["cells"] if c["cell_type"] == "markdown")
     for pattern, why in WRONG_CLAIMS:
         assert not re.search(pattern, text, flags=re.I), why
+
+
+BEING_REWRITTEN = {"03_relu.ipynb", "05_dropout.ipynb", "07_augmentation.ipynb", "09_what_it_learned.ipynb"}
+
+
+def _chapter_param(chapter: Path):
+    if chapter.name in BEING_REWRITTEN:  # being rewritten for issue 14
+        return pytest.param(chapter, marks=pytest.mark.xfail(strict=False, reason="being rewritten for issue 14"))
+    return chapter
+
+
+@pytest.mark.parametrize("chapter", [_chapter_param(c) for c in CHAPTERS], ids=lambda p: p.name)
+def test_code_cells_read_clean(chapter):
+    """What the HTML reader sees: lines within the 88-column code block, no test plumbing."""
+    problems = []
+    for number, cell in enumerate(json.loads(chapter.read_text())["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        for line in "".join(cell["source"]).split("\n"):
+            if len(line) > 88:
+                problems.append(f"cell {number}: {len(line)} columns: {line[:60]}…")
+            if "NBVAL_" in line:
+                problems.append(f"cell {number}: an nbval marker in the source (use the cell's tags): {line}")
+            if "plt.close" in line:
+                problems.append(f"cell {number}: plt.close (end the cell with the figure instead)")
+    assert not problems, "\n".join(problems)

@@ -1,4 +1,4 @@
-"""Tests for the command-line trainer (python -m alexnet_core.train), including torchrun with gloo on CPU."""
+"""Tests for the command-line trainer (python -m alexnet_core), including torchrun with gloo on CPU."""
 
 import json
 import socket
@@ -9,13 +9,13 @@ import pytest
 import torch
 
 from alexnet_core.cli import main
-from alexnet_core.train import load_checkpoint
+from alexnet_core.checkpoint import load_checkpoint
 
 TINY = ["--dataset", "offline", "--num-train", "64", "--num-test", "32", "--batch-size", "32", "--variant", "fig1", "--no-progress"]
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "alexnet_core.train", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "alexnet_core", *args], capture_output=True, text=True, timeout=600)
 
 
 def test_offline_run_writes_log_and_checkpoint(tmp_path, capsys):
@@ -79,7 +79,7 @@ def test_torchrun_two_processes_match_one_process(tmp_path):
     common = [*TINY, "--epochs", "2", "--no-shuffle"]
     ddp = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "--master_addr=127.0.0.1",
-         f"--master_port={free_port()}", "-m", "alexnet_core.train", *common, "--checkpoint-dir", str(tmp_path / "ddp")],
+         f"--master_port={free_port()}", "-m", "alexnet_core", *common, "--checkpoint-dir", str(tmp_path / "ddp")],
         capture_output=True, text=True, timeout=600,
     )
     assert ddp.returncode == 0, ddp.stderr[-3000:]

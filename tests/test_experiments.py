@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from alexnet_core.experiments import best_history, compare, lr_sweep, quick_data
-from alexnet_core.train import History, TrainConfig
+from alexnet_core import History, TrainConfig
 
 
 def tiny():
@@ -49,8 +49,10 @@ def test_best_history_prefers_the_earliest_to_reach_the_target():
 
 def test_lr_sweep_returns_one_run_per_rate(data):
     best, runs = lr_sweep(tiny, [0.001, 0.01], data[0], TrainConfig(epochs=1, batch_size=50, progress=False, schedule="constant"))
-    assert set(runs) == {0.001, 0.01} and best in runs
-    assert runs[0.001].lr == [0.001]
+    assert set(runs) == {0.001, 0.01}
+    assert best == best_history(runs, target=0.25)  # the rule tested above picks it
+    assert runs[0.001].lr == [0.001] and runs[0.01].lr == [0.01]  # each run at its rate
+    assert runs[0.001].train_loss != runs[0.01].train_loss
 
 
 def test_errors(data):

@@ -7,8 +7,6 @@ torch.autograd.gradcheck / gradgradcheck for the hand-written backward.
 
 from __future__ import annotations
 
-import statistics
-import time
 
 import pytest
 import torch
@@ -294,29 +292,3 @@ def test_errors(call, error, message):
 
 
 # --- speed ---------------------------------------------------------------------------------------
-
-
-def test_forward_backward_not_slower_than_torch():
-    """The fast path must beat torch's avg_pool3d formulation (bench/lrn.py: several x on CPU); 1x here.
-
-    One thread: on a busy 2-core machine every parallel op of either implementation can stall on a
-    descheduled worker, which measures the neighbours rather than the algorithms.
-    """
-    x = activations((4, 96, 27, 27), dtype=torch.float32)
-    grad_output = torch.randn(x.shape, generator=torch.Generator().manual_seed(5))
-    layer = torch.nn.LocalResponseNorm(5, 5e-4, 0.75, 2.0)
-    calls = {"ours": local_response_norm, "torch": layer}
-    seconds = {name: [] for name in calls}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for _ in range(6):  # interleaved rounds, the first one is a warm-up
-            for name, function in calls.items():
-                leaf = x.clone().requires_grad_()
-                start = time.perf_counter()
-                function(leaf).backward(grad_output)
-                seconds[name].append(time.perf_counter() - start)
-    finally:
-        torch.set_num_threads(threads)
-    ours, theirs = (statistics.median(seconds[name][1:]) for name in ("ours", "torch"))
-    assert ours <= theirs, f"local_response_norm took {ours * 1e3:.1f} ms, torch {theirs * 1e3:.1f} ms"

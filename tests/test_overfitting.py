@@ -14,7 +14,7 @@ from torch.utils.data import TensorDataset
 
 from alexnet_core.experiments import compare
 from alexnet_core.overfitting import FitRecord, compare_fits, first_epoch_at_or_below, train_tracking_fit
-from alexnet_core.train import TrainConfig, evaluate
+from alexnet_core import TrainConfig, evaluate
 
 CONFIG = TrainConfig(epochs=3, batch_size=16, lr=0.05, schedule="constant", progress=False)
 

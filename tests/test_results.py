@@ -41,23 +41,29 @@ def test_rank_and_edge_cases():
     assert results.topk_error(logits.softmax(1), labels, 2) == results.topk_error(logits, labels, 2)
 
 
-@pytest.mark.parametrize(
-    "logits, labels, k, error",
-    [
-        (torch.zeros(2, 3), torch.tensor([0, 1]), 0, ValueError),
-        (torch.zeros(2, 3), torch.tensor([0, 1]), 4, ValueError),
-        (torch.zeros(2, 3), torch.tensor([0, 3]), 1, ValueError),
-        (torch.zeros(2, 3), torch.tensor([0]), 1, ValueError),
-        (torch.zeros(3), torch.tensor([0]), 1, ValueError),
-        (torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 1]), 1, TypeError),
-        (torch.zeros(2, 3), torch.tensor([0.0, 1.0]), 1, TypeError),
-        ([[0.0, 1.0]], torch.tensor([0]), 1, TypeError),
-        (torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), 1, ValueError),
-    ],
-)
-def test_topk_error_rejects_bad_input(logits, labels, k, error):
-    with pytest.raises(error):
-        results.topk_error(logits, labels, k)
+BAD_INPUTS = [  # (function, args, kwargs, error, message): this module's one table of bad inputs
+    (results.topk_error, (torch.zeros(2, 3), torch.tensor([0, 1]), 0), {}, ValueError, r"k must be >= 1, got 0"),
+    (results.topk_error, (torch.zeros(2, 3), torch.tensor([0, 1]), 4), {}, ValueError, r"k must be <= 3, got 4"),
+    (results.topk_error, (torch.zeros(2, 3), torch.tensor([0, 3]), 1), {}, ValueError, r"labels must be class indices in \[0, 2\]"),
+    (results.topk_error, (torch.zeros(2, 3), torch.tensor([0]), 1), {}, ValueError, r"labels must have one entry per row of logits \(2\), got 1"),
+    (results.topk_error, (torch.zeros(3), torch.tensor([0]), 1), {}, ValueError, r"logits must be a 2-D tensor, got shape \(3,\)"),
+    (results.topk_error, (torch.zeros(2, 3, dtype=torch.long), torch.tensor([0, 1]), 1), {}, TypeError, r"logits must be a floating-point tensor .*torch\.int64"),
+    (results.topk_error, (torch.zeros(2, 3), torch.tensor([0.0, 1.0]), 1), {}, TypeError, r"labels must be an integer tensor of class indices, got dtype torch\.float32"),
+    (results.topk_error, ([[0.0, 1.0]], torch.tensor([0]), 1), {}, TypeError, r"logits must be a torch\.Tensor, got \[\[0\.0, 1\.0\]\] \(list\)"),
+    (results.topk_error, (torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), 1), {}, ValueError, r"logits must hold at least one sample, got none"),
+    (results.topk_error, (torch.full((2, 5), float("nan")), torch.tensor([0, 1]), 1), {}, ValueError, r"logits must be finite"),
+    (results.evaluate_topk, (torch.nn.Linear(2, 2), torch.randn(3)), {}, TypeError, r"data must be a torch Dataset or DataLoader of \(image, label\) pairs .*got Tensor"),
+    (results.evaluate_topk, (torch.nn.Linear(2, 2), TensorDataset(torch.randn(3, 2), torch.zeros(3).long())), {"ks": ()}, TypeError, r"ks must be a non-empty list or tuple of ints, got \(\)"),
+    (results.evaluate_topk, ("model", TensorDataset(torch.randn(3, 2), torch.zeros(3).long())), {}, TypeError, r"model must be a torch\.nn\.Module, got str"),
+    (results.TABLE_2.value, ("8 CNNs", "Top-1 (val)"), {}, ValueError, r"model must be one of 'SIFT \+ FVs', .*got '8 CNNs'"),
+    (results.TABLE_2.value, ("1 CNN", "Top-3"), {}, ValueError, r"column must be one of 'Top-1 \(val\)', .*got 'Top-3'"),
+]
+
+
+@pytest.mark.parametrize("function, args, kwargs, error, match", BAD_INPUTS, ids=lambda v: getattr(v, "__name__", None))
+def test_bad_input_raises_a_clear_error(function, args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        function(*args, **kwargs)
 
 
 def test_evaluate_topk_agrees_with_topk_error_and_restores_mode():
@@ -73,10 +79,6 @@ def test_evaluate_topk_agrees_with_topk_error_and_restores_mode():
     assert errors[3] == pytest.approx(results.topk_error(logits, labels, 3))
     loader_errors = results.evaluate_topk(model, DataLoader(TensorDataset(images, labels), batch_size=7), ks=1)
     assert loader_errors == {1: pytest.approx(errors[1])}
-    with pytest.raises(TypeError):
-        results.evaluate_topk(model, images)
-    with pytest.raises(TypeError):
-        results.evaluate_topk(model, TensorDataset(images, labels), ks=())
 
 
 def test_tables_hold_the_papers_numbers():
@@ -89,10 +91,6 @@ def test_tables_hold_the_papers_numbers():
     assert table.value("1 CNN", "Top-5 (test)") is None
     assert [row.model for row in table.rows] == ["SIFT + FVs", "1 CNN", "5 CNNs", "1 CNN*", "7 CNNs*"]
     assert results.FALL_2009.value("CNN (sixth conv layer added)", "Top-5") == 40.9
-    with pytest.raises(ValueError):
-        table.value("8 CNNs", "Top-1 (val)")
-    with pytest.raises(ValueError):
-        table.value("1 CNN", "Top-3")
 
 
 def test_tables_render_as_text_and_html():
@@ -111,14 +109,14 @@ def test_topk_figure_marks_what_counts_as_correct():
     assert "1 of 3 wrong" in figure._suptitle.get_text()
     red = [t.get_text() for t in figure.axes[1].get_yticklabels() if t.get_color() == "crimson"]
     assert red == ["a"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"class_names must have 4 entries and sample_names 3, got 1 and 3"):
         viz.topk_figure(logits, labels, 2, class_names=["a"])
 
 
 def test_results_bars_and_layer_costs_figure():
     figure = viz.results_bars(results.TABLE_2, "Top-5 (test)")
     assert [round(p.get_width(), 1) for p in figure.axes[0].patches] == [26.2, 16.4, 15.3]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"table must be a ResultTable .*got dict"):
         viz.results_bars({}, "Top-1")
     from alexnet_core import alexnet, layer_table
 
@@ -128,5 +126,5 @@ def test_results_bars_and_layer_costs_figure():
     heights = [p.get_height() * 1e6 for p in figure.axes[0].patches]
     expected = [row.parameters for row in table if row.kind in ("Conv2d", "Linear")]
     assert heights == pytest.approx(expected)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"table must contain Conv2d or Linear rows"):
         viz.layer_costs_figure([])

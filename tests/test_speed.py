@@ -1,6 +1,8 @@
 """Tests for alexnet_core.speed: interleaved median timing and the §4.1 augmentation timing."""
 
 import pytest
+import time
+
 import torch
 
 from alexnet_core.speed import AugmentationTiming, hardware_summary, median_seconds, time_augmentation
@@ -9,13 +11,15 @@ from alexnet_core.speed import AugmentationTiming, hardware_summary, median_seco
 def test_median_seconds_runs_each_function_warmup_plus_rounds_times():
     calls = {"a": 0, "b": 0}
 
-    def count(name):
+    def count(name, sleep=0.0):
         def function():
             calls[name] += 1
+            time.sleep(sleep)
         return function
 
-    seconds = median_seconds({"a": count("a"), "b": count("b")}, rounds=3, warmup=2)
-    assert set(seconds) == {"a", "b"} and all(value >= 0 for value in seconds.values())
+    seconds = median_seconds({"a": count("a", 0.02), "b": count("b")}, rounds=3, warmup=2)
+    assert set(seconds) == {"a", "b"}
+    assert seconds["a"] >= 0.02 > seconds["b"]  # each time is its own function's
     assert calls == {"a": 5, "b": 5}
 
 

@@ -76,7 +76,7 @@ def test_a_generic_dataset_is_read_item_by_item():
         (lambda: small_task(labelled(10, 0), labelled(10, 1), [-1]), ValueError, r"classes\[i\] must be >= 0"),
         (lambda: small_task(labelled(10, 0), labelled(10, 1), [1], train_per_class=3), ValueError, "only 2 images of class 1"),
         (lambda: small_task(labelled(10, 0), labelled(10, 1), [1], test_per_class=0), ValueError, "test_per_class must be a positive int"),
-        (lambda: small_task([1, 2], labelled(10, 1), [1]), TypeError, "train_data must be a map-style torch Dataset"),
+        (lambda: small_task([1, 2], labelled(10, 1), [1]), TypeError, r"train_data must yield \(image, label\) pairs, got an item of type int"),
         (lambda: small_task(labelled(10, 0), labelled(10, 1), [1], subtract_mean=1), TypeError, "subtract_mean must be True or False"),
     ],
 )

@@ -66,14 +66,14 @@ def test_run_button_defers_work():
         return render(level)
 
     figure = widgets.interactive_figure(counting, {"level": [1, 2]}, run_button=True)
-    controls = figure.widget.children[0].children
-    controls[0].value = 2
+    controls, image = figure.widget.children[0].children, figure.widget.children[2]
     assert 2 in calls  # drawn once for the static fallback
-    n = len(calls)
-    controls[0].value = 1
-    assert len(calls) == n  # no redraw until Run is pressed
+    first, n = image.value, len(calls)  # the default (level 1) is shown at once
+    controls[0].value = 2
+    assert len(calls) == n and image.value == first  # no redraw until Run is pressed
     controls[1].click()
-    assert figure.widget.children[2].value
+    frames = dict(re.findall(r'"(\d)": "data:image/png;base64,([A-Za-z0-9+/=]+)"', figure.fallback_html))
+    assert image.value == base64.b64decode(frames["1"]) != first  # the click drew level 2
 
 
 def test_errors():

@@ -14,15 +14,18 @@ inspected afterwards), :func:`speedup` (the Fig. 1 ratio read off two histories)
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Callable, Iterable, Mapping
 
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_positive_float, check_tensor
-from .train import History, TrainConfig, epochs_to_reach, train
+from .._checks import check_choice, check_positive_float, check_tensor
+from ..features import run_with_hooks
+from ..history import History, epochs_to_reach
+from ..recipe import TrainConfig
+from ..train import train
+from .init import gain_init_
 
 __all__ = [
     "gain_init_",
@@ -32,33 +35,6 @@ __all__ = [
     "saturation",
     "derivative",
 ]
-
-
-@torch.no_grad()
-def gain_init_(
-    model: nn.Module, activation: str, *, generator: torch.Generator | None = None
-) -> nn.Module:
-    """Return ``model`` after drawing every conv/linear weight from N(0, (gain / √fan_in)²), biases 0, in place.
-
-    ``gain`` is ``torch.nn.init.calculate_gain(activation)``: √2 for "relu" (He et al.), 5/3 for
-    "tanh", so that the signal keeps its scale from layer to layer for either unit. The last layer
-    (the one producing the logits) gets gain 1. PyTorch's default initialisation instead shrinks the
-    signal by about √3 (tanh) to √6 (ReLU) per layer, which leaves a deep-ish net without
-    normalisation on a long plateau before it starts to learn.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    check_choice(activation, "activation", ("relu", "tanh"))
-    layers = [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
-    if not layers:
-        raise ValueError("model has no nn.Conv2d or nn.Linear layer to initialise")
-    for layer in layers:
-        gain = 1.0 if layer is layers[-1] else nn.init.calculate_gain(activation)
-        fan_in = layer.weight[0].numel()  # in_channels/groups × kH × kW, or in_features
-        layer.weight.normal_(0.0, gain / math.sqrt(fan_in), generator=generator)
-        if layer.bias is not None:
-            layer.bias.zero_()
-    return model
 
 
 class RecordingBuilder:
@@ -189,35 +165,24 @@ def saturation(
     names = getattr(model, "layer_names", {})
     wanted = None if layers is None else set(layers)
     fractions: dict[str, float] = {}
+
+    def measure(name: str, kind: str):
+        def hook(module, inputs, output) -> None:
+            below = derivative(kind, inputs[0].float()) < threshold
+            fractions[name] = below.float().mean().item()
+
+        return hook
+
     hooks = []
     for path, module in model.named_modules():
-        kind = (
-            "relu"
-            if isinstance(module, nn.ReLU)
-            else "tanh"
-            if isinstance(module, nn.Tanh)
-            else None
-        )
+        relu, tanh = isinstance(module, nn.ReLU), isinstance(module, nn.Tanh)
+        kind = "relu" if relu else "tanh" if tanh else None
         name = names.get(path, path)
-        if kind is None or (wanted is not None and name not in wanted):
-            continue
-
-        def hook(module, inputs, output, name=name, kind=kind):
-            fractions[name] = (
-                (derivative(kind, inputs[0].float()) < threshold).float().mean().item()
-            )
-
-        hooks.append(module.register_forward_hook(hook))
+        if kind is not None and (wanted is None or name in wanted):
+            hooks.append((module, measure(name, kind)))
     if wanted is not None and len(hooks) != len(wanted):
         raise ValueError(
             f"layers must name activation layers of the model; got {sorted(wanted)}"
         )
-    was_training = model.training
-    try:
-        model.eval()
-        model(images.to(next(model.parameters()).device))
-    finally:
-        model.train(was_training)
-        for handle in hooks:
-            handle.remove()
+    run_with_hooks(model, images, hooks)
     return fractions

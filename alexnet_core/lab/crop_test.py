@@ -17,8 +17,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import Dataset, TensorDataset
 
-from ._checks import check_images, check_int, check_tensor
-from .augment import ten_crop
+from .._checks import check_images, check_int, check_tensor
+from ..augment import ten_crop
+from ..data import as_tensors
+from ..evaluation import model_device, predictions
 
 __all__ = ["CropErrors", "crop_errors", "enlarged", "CROP_NAMES"]
 
@@ -84,29 +86,22 @@ def crop_errors(
         )
     crop_size = check_int(crop_size, "crop_size")
     batch_size = check_int(batch_size, "batch_size")
-    device = next(model.parameters()).device
+
+    def patches(chunk: Tensor) -> Tensor:
+        return ten_crop(chunk, crop_size).flatten(0, 1)  # (n·10, C, c, c)
+
     wrong_per_crop = torch.zeros(10, dtype=torch.long)
     wrong_average = 0
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for chunk, truth in zip(images.split(batch_size), labels.split(batch_size)):
-                crops = (
-                    ten_crop(chunk, crop_size).flatten(0, 1).to(device)
-                )  # (n·10, C, c, c)
-                probabilities = (
-                    model(crops).softmax(dim=1).view(len(chunk), 10, -1).cpu()
-                )  # (n, 10, K)
-                truth = truth.cpu()
-                wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(
-                    dim=0
-                )
-                wrong_average += int(
-                    (probabilities.mean(dim=1).argmax(dim=1) != truth).sum()
-                )
-    finally:
-        model.train(was_training)
+    batches = zip(images.split(batch_size), labels.split(batch_size))
+    for logits, truth in predictions(
+        model, batches, model_device(model), augment=patches
+    ):
+        probabilities = (
+            logits.softmax(dim=1).view(len(truth), 10, -1).cpu()
+        )  # (n, 10, K)
+        truth = truth.cpu()
+        wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(dim=0)
+        wrong_average += int((probabilities.mean(dim=1).argmax(dim=1) != truth).sum())
     count = len(images)
     return CropErrors(
         tuple((wrong_per_crop / count).tolist()), wrong_average / count, count
@@ -120,12 +115,8 @@ def enlarged(dataset: Dataset, image_size: int) -> TensorDataset:
     32×32 images room for random 32×32 crops, as the 256×256 ImageNet images have for 224×224 ones.
     """
     image_size = check_int(image_size, "image_size")
-    if len(dataset) == 0:
-        raise ValueError("dataset must hold at least one image, got none")
-    pairs = [dataset[index] for index in range(len(dataset))]
-    images = torch.stack([image for image, _ in pairs])  # (N, C, H, W)
+    images, labels = as_tensors(dataset)  # (N, C, H, W), (N,)
     check_images(images, channels=None)
-    labels = torch.tensor([int(label) for _, label in pairs])
     resized = F.interpolate(
         images,
         size=(image_size, image_size),

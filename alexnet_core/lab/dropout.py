@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_choice, check_probability, check_tensor
+from .._checks import check_choice, check_probability, check_tensor
 
 __all__ = ["MODES", "sample_keep_mask", "apply_dropout", "inference_output"]
 

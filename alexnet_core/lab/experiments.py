@@ -13,11 +13,13 @@ from typing import Callable, Mapping, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_int, check_positive_float
-from .data import OfflineShapes
-from .train import History, TrainConfig, epochs_to_reach, train
+from .._checks import check_int, check_positive_float
+from ..history import History, epochs_to_reach
+from ..recipe import TrainConfig
+from ..shapes import OfflineShapes
+from ..train import train
 
-__all__ = ["quick_data", "compare", "lr_sweep", "best_history"]
+__all__ = ["quick_data", "compare", "lr_sweep", "best_history", "over_seeds"]
 
 Builder = Callable[[], nn.Module]
 
@@ -152,3 +154,21 @@ def lr_sweep(
     )
     histories = {lr: runs[f"{lr:g}"] for lr in rates}
     return best_history(histories, target=target), histories
+
+
+def over_seeds(
+    results: Mapping[str, Mapping[str, float]], name: str, seeds: Sequence[int], key: str
+) -> tuple[float, float]:
+    """Return (mean, max − min) of ``results[f"{name}, seed {s}"][key]`` over ``seeds``.
+
+    The runs of :func:`compare` labelled ``"<setting>, seed <s>"``: how large a difference
+    between settings is next to the spread that the seed alone gives.
+    """
+    if not seeds:
+        raise ValueError("seeds must list at least one seed, got none")
+    labels = [f"{name}, seed {seed}" for seed in seeds]
+    missing = [label for label in labels if label not in results]
+    if missing:
+        raise ValueError(f"results has no run labelled {missing[0]!r}")
+    values = [float(results[label][key]) for label in labels]
+    return sum(values) / len(values), max(values) - min(values)

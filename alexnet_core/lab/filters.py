@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_int, check_tensor
+from .._checks import check_int, check_tensor
 
 __all__ = ["colourfulness", "tower_difference", "grey_share", "RANDOM_COLOURFULNESS"]
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_int, check_positive_float, check_tensor
-from .lrn import CONVENTIONS, LocalResponseNorm
+from .._checks import check_choice, check_int, check_positive_float, check_tensor
+from ..lrn import CONVENTIONS, LocalResponseNorm, channel_window_sum
 
 __all__ = [
     "lrn_denominator",
@@ -64,16 +63,8 @@ def lrn_denominator(
         raise ValueError(
             f"groups must divide the number of channels C={x.shape[1]} of x, got groups={groups}"
         )
-    squares = (x * x).unflatten(1, (groups, -1))  # (N, g, C/g, *spatial)
-    channels = squares.shape[2]
-    before, after = size // 2, (size - 1) // 2
-    padded = F.pad(
-        squares, [0, 0] * (x.ndim - 2) + [before, after]
-    )  # zeros stand for missing channels
-    window_sum = sum(
-        padded.narrow(2, offset, channels) for offset in range(before + after + 1)
-    )
-    return k + coefficient * window_sum.flatten(1, 2)  # (N, C, *spatial)
+    window_sum = channel_window_sum(x * x, size // 2, (size - 1) // 2, groups=groups)
+    return k + coefficient * window_sum  # (N, C, *spatial)
 
 
 def lrn_gain(

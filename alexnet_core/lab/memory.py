@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_int
-from .summary import LayerTable
+from .._checks import check_int
+from ..summary import LayerTable
 
 __all__ = ["MemoryEstimate", "training_memory", "measured_training_memory"]
 

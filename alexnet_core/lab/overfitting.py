@@ -16,8 +16,11 @@ from typing import Callable, Mapping, Sequence
 import torch
 from torch import nn
 
-from ._checks import check_positive_float
-from .train import History, TrainConfig, evaluate, train
+from .._checks import check_positive_float
+from ..evaluation import evaluate
+from ..history import History
+from ..recipe import TrainConfig
+from ..train import train
 
 __all__ = ["FitRecord", "train_tracking_fit", "compare_fits", "first_epoch_at_or_below"]
 

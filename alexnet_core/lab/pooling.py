@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_int
+from .._checks import check_int
 
 __all__ = [
     "pool_output_size",
@@ -25,6 +25,7 @@ __all__ = [
     "window_overlap",
     "window_counts",
     "uncovered",
+    "pooling_builder",
 ]
 
 
@@ -102,3 +103,27 @@ def uncovered(size: int, kernel: int, stride: int, *, ceil_mode: bool = False) -
     """Return how many rows (columns) at the end of the map no window reaches (e.g. 1 for 2×2/2 pooling of 55)."""
     windows = pool_windows(size, kernel, stride, ceil_mode=ceil_mode)
     return size - windows[-1][1]
+
+
+def pooling_builder(variant: str, overlapping: bool):
+    """Return a RecordingBuilder of a ReLU net with overlapping (3×3/2) or plain (2×2/2) pooling.
+
+    ``variant`` is ``"cifar"`` (:func:`~alexnet_core.model.cifar_alexnet`, the full-scale run)
+    or ``"fig1"`` (§3.1's small net, the quick run); every model it builds is gain-initialised
+    for ReLUs (:func:`~alexnet_core.lab.init.gain_init_`) and kept in ``.models``.
+    """
+    from ..model import cifar_alexnet, fig1_net
+    from .activations import RecordingBuilder
+    from .init import gain_init_
+
+    if variant not in ("cifar", "fig1"):
+        raise ValueError(f"variant must be 'cifar' or 'fig1', got {variant!r}")
+    if not isinstance(overlapping, bool):
+        raise TypeError(f"overlapping must be True or False, got {overlapping!r}")
+
+    def build():
+        if variant == "cifar":
+            return gain_init_(cifar_alexnet(overlapping_pool=overlapping), "relu")
+        return gain_init_(fig1_net("relu", overlapping_pool=overlapping), "relu")
+
+    return RecordingBuilder(build)

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ._checks import check_tensor
-from .model import alexnet
+from .._checks import check_tensor
+from ..model import alexnet
 
 __all__ = [
     "WEIGHTS_URL",

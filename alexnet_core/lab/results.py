@@ -22,7 +22,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from ._checks import check_finite, check_int, check_tensor
+from .._checks import check_finite, check_int, check_tensor
+from ..evaluation import as_loader, model_device, predictions
 
 __all__ = [
     "ResultRow",
@@ -235,32 +236,13 @@ def evaluate_topk(
     check_int(num_workers, "num_workers", minimum=0)
     if device is not None:
         model.to(device)
-    target = next(iter(model.parameters()), torch.empty(0)).device
-    if isinstance(data, DataLoader):
-        loader = data
-    elif isinstance(data, Dataset):
-        loader = DataLoader(
-            data, batch_size=batch_size, shuffle=False, num_workers=num_workers
-        )
-    else:
-        raise TypeError(
-            f"data must be a torch Dataset or DataLoader of (image, label) pairs, got {type(data).__name__}"
-        )
-    correct = dict.fromkeys(ks, 0)
-    count, was_training = 0, model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for images, labels in loader:
-                logits = model(images.to(target))  # (B, classes)
-                ranks = true_label_rank(
-                    logits.float(), torch.as_tensor(labels).to(target)
-                )
-                for k in ks:
-                    correct[k] += int((ranks <= k).sum())
-                count += ranks.shape[0]
-    finally:
-        model.train(was_training)
+    loader = as_loader(data, "data", batch_size=batch_size, num_workers=num_workers)
+    correct, count = dict.fromkeys(ks, 0), 0
+    for logits, labels in predictions(model, loader, model_device(model)):
+        ranks = true_label_rank(logits.float(), labels)  # logits (B, classes)
+        for k in ks:
+            correct[k] += int((ranks <= k).sum())
+        count += ranks.shape[0]
     if count == 0:
         raise ValueError("data must yield at least one (image, label) pair, got none")
     return {k: 1.0 - correct[k] / count for k in ks}

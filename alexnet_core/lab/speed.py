@@ -10,17 +10,14 @@ absolute times depend on the CPU, the thread count and what else is running.
 
 from __future__ import annotations
 
-import platform
-import statistics
-import time
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 import torch
 from torch import Tensor
 
-from ._checks import check_images, check_int
-from .augment import augment_batch, fit_pca, lighting_shift, sample_lighting
+from .._checks import check_images, check_int
+from ..augment import augment_batch, fit_pca, lighting_shift, sample_lighting
+from ..runtime import hardware_summary, median_seconds
 
 __all__ = [
     "hardware_summary",
@@ -28,58 +25,6 @@ __all__ = [
     "AugmentationTiming",
     "time_augmentation",
 ]
-
-
-def hardware_summary(device: torch.device | str | None = None) -> str:
-    """Return one line naming the CPU (or GPU), the torch version and its CPU thread count."""
-    device = torch.device("cpu" if device is None else device)
-    cpu = platform.processor() or platform.machine() or "unknown CPU"
-    where = (
-        torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu} CPU"
-    )
-    return f"{where}, torch {torch.__version__}, {torch.get_num_threads()} CPU threads, Python {platform.python_version()}"
-
-
-def _synchronize(device: torch.device) -> None:
-    if (
-        device.type == "cuda"
-    ):  # every GPU: a model split over two (TwoTowerAlexNet) works on both
-        for index in range(torch.cuda.device_count()):
-            torch.cuda.synchronize(index)
-
-
-def median_seconds(
-    functions: Mapping[str, Callable[[], object]],
-    *,
-    rounds: int = 5,
-    warmup: int = 1,
-    device: torch.device | str | None = None,
-) -> dict[str, float]:
-    """Return {name: median seconds per call} of each function, timed in interleaved rounds."""
-    if not isinstance(functions, Mapping) or not functions:
-        raise ValueError(
-            f"functions must be a non-empty dict of name -> function, got {functions!r}"
-        )
-    for name, function in functions.items():
-        if not callable(function):
-            raise TypeError(
-                f"functions[{name!r}] must be callable, got {type(function).__name__}"
-            )
-    rounds = check_int(rounds, "rounds")
-    warmup = check_int(warmup, "warmup", minimum=0)
-    device = torch.device("cpu" if device is None else device)
-    for _ in range(warmup):  # allocator, lazy imports, kernel selection
-        for function in functions.values():
-            function()
-    seconds: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(rounds):
-        for name, function in functions.items():
-            _synchronize(device)
-            start = time.perf_counter()
-            function()
-            _synchronize(device)
-            seconds[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,113 @@
+"""The 2012 results in pictures: top-k correctness per sample (§2) and the error tables (§6)."""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import torch
+
+from .base import CONV_COLOUR, OTHERS_COLOUR, Figure, subplots
+
+__all__ = ["topk_figure", "results_bars"]
+
+
+def topk_figure(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    k: int,
+    *,
+    class_names: Sequence[str] | None = None,
+    sample_names: Sequence[str] | None = None,
+    columns: int = 4,
+) -> Figure:
+    """Return one panel per sample (§2): its classes ranked by softmax probability, the top ``k`` shaded,
+    the correct label in red, and a tick or cross saying whether it counts as top-``k`` correct."""
+    from ..lab.results import (
+        topk_correct,
+        true_label_rank,
+    )  # results needs no matplotlib; keep viz's imports light
+
+    correct = topk_correct(
+        logits, labels, k
+    )  # validates logits (N, C), labels (N,) and k
+    ranks = true_label_rank(logits, labels)
+    count, classes = logits.shape
+    names = (
+        [str(c) for c in range(classes)] if class_names is None else list(class_names)
+    )
+    samples = (
+        [f"sample {i}" for i in range(count)]
+        if sample_names is None
+        else list(sample_names)
+    )
+    if len(names) != classes or len(samples) != count:
+        raise ValueError(
+            f"class_names must have {classes} entries and sample_names {count}, "
+            f"got {len(names)} and {len(samples)}"
+        )
+    probabilities = torch.softmax(logits.detach().float().cpu(), dim=1)  # (N, C)
+    width = min(columns, count)
+    rows = math.ceil(count / width)
+    figure, axes = subplots(
+        rows,
+        width,
+        figsize=(2.7 * width, (0.2 * classes + 0.8) * rows + 0.4),
+        squeeze=False,
+    )
+    for index, ax in enumerate(axes.flat):
+        if index >= count:
+            ax.set_axis_off()
+            continue
+        order = torch.argsort(
+            probabilities[index], descending=True, stable=True
+        ).tolist()
+        colours = [CONV_COLOUR if place < k else "#C8D3E6" for place in range(classes)]
+        ax.barh(range(classes), probabilities[index, order].numpy(), color=colours)
+        ax.axhline(k - 0.5, color="black", linestyle="--", linewidth=0.8)
+        ax.set_yticks(range(classes), [names[c] for c in order], fontsize=7)
+        ax.get_yticklabels()[order.index(int(labels[index]))].set(
+            color="crimson", fontweight="bold"
+        )
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.tick_params(axis="x", labelsize=6)
+        mark = "✓" if bool(correct[index]) else "✗"
+        ax.set_title(
+            f"{mark} {samples[index]} (rank {int(ranks[index])})",
+            fontsize=8,
+            color="black" if bool(correct[index]) else "crimson",
+        )
+    wrong = count - int(correct.sum())
+    figure.suptitle(
+        f"top-{k}: {wrong} of {count} wrong → top-{k} error {wrong / count:.1%}   "
+        f"(red label = correct class; shaded = the {k} most probable)",
+        fontsize=9,
+    )
+    figure.tight_layout(pad=0.4)
+    return figure
+
+
+def results_bars(table: object, column: str, *, title: str | None = None) -> Figure:
+    """Return a horizontal bar chart of one error column of a :class:`~alexnet_core.results.ResultTable`
+    (rows with "–" left out; the best results by others in grey, the paper's nets in blue)."""
+    from ..lab.results import ResultTable
+
+    if not isinstance(table, ResultTable):
+        raise TypeError(
+            f"table must be a ResultTable (e.g. results.TABLE_2), got {type(table).__name__}"
+        )
+    rows = [(row, table.value(row.model, column)) for row in table.rows]
+    rows = [(row, value) for row, value in rows if value is not None]
+    figure, ax = subplots(figsize=(5.5, 0.45 * len(rows) + 1.0))
+    for place, (row, value) in enumerate(rows):
+        ax.barh(place, value, color=OTHERS_COLOUR if row.by_others else CONV_COLOUR)
+        ax.text(value + 0.3, place, f"{value:.1f}%", va="center", fontsize=8)
+    ax.set_yticks(range(len(rows)), [row.model for row, _ in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(value for _, value in rows) * 1.15)
+    ax.set_xlabel("error (%)")
+    ax.set_title(title or f"{table.title}: {column}", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure
