@@ -219,7 +219,7 @@ def throughput(
 
     With ``train=False``, of inference under no_grad. Times ``model`` on random (batch_size,
     3, input_size, input_size) inputs with ``torch.utils.benchmark.Timer`` after ``warmup``
-    untimed steps; multiply by the epoch size to estimate an epoch (the paper: ~1.2M images ×
+    untimed steps (at least the Timer's own two); multiply by the epoch size to estimate an epoch (the paper: ~1.2M images ×
     90 epochs). By default a deep copy is timed and ``model`` is untouched;
     ``copy_model=False`` trains ``model`` itself (and moves it to ``device``), which saves
     one copy of the weights in memory. The step is :class:`~alexnet_core.recipe.PaperSGD`'s,
@@ -238,7 +238,7 @@ def throughput(
     net = (copy.deepcopy(model) if copy_model else model).to(device).train(train)
     step = _step_function(net, batch_size, input_size, device, train)
     with torch.set_grad_enabled(train):
-        for _ in range(warmup):
+        for _ in range(max(warmup - 2, 0)):  # the Timer runs two warm-up steps itself
             step()
         synchronize(device)
         timer = benchmark.Timer(

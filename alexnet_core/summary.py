@@ -15,7 +15,27 @@ from torch import nn
 from ._checks import check_int
 from .features import run_with_hooks
 
-__all__ = ["LayerRow", "LayerTable", "layer_table"]
+__all__ = ["LayerRow", "LayerTable", "layer_table", "text_table"]
+
+
+def text_table(cells: list, *, left: int = 1, strip: bool = False) -> str:
+    """Return rows of strings as aligned text: a header, a rule, the rows.
+
+    The first ``left`` columns are left-aligned, the others right-aligned (numbers);
+    ``strip`` drops trailing spaces.
+    """
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = []
+    for index, row in enumerate(cells):
+        parts = [
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        line = "  ".join(parts)
+        lines.append(line.rstrip() if strip else line)
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -66,18 +86,7 @@ class LayerTable(list):
         return rows
 
     def __str__(self) -> str:
-        cells = self._cells()
-        widths = [max(len(r[i]) for r in cells) for i in range(5)]
-        lines = []
-        for index, row in enumerate(cells):
-            parts = [
-                row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i])
-                for i in range(5)
-            ]
-            lines.append("  ".join(parts).rstrip())
-            if index == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return text_table(self._cells(), left=3, strip=True)
 
     def __repr__(self) -> str:
         return str(self)

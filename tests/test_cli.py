@@ -89,3 +89,22 @@ def test_torchrun_two_processes_match_one_process(tmp_path):
         torch.testing.assert_close(together["model"][f"module.{key}"], value, rtol=1e-5, atol=1e-6)
     lines = (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["world_size"] == 2
+
+
+def test_two_towers_on_one_cpu_train_the_papers_net(tmp_path, capsys):
+    """--two-tower cpu,cpu: the §3.2 split runs end to end (folder data at 224, one epoch)."""
+    from PIL import Image
+
+    root = tmp_path / "train"
+    for label, colour in enumerate([(200, 30, 10), (10, 120, 250)]):
+        (root / f"class{label}").mkdir(parents=True)
+        for index in range(2):
+            Image.new("RGB", (230, 230), colour).save(root / f"class{label}" / f"{index}.png")
+    folder = tmp_path / "run"
+    code = main(["--dataset", str(root), "--variant", "paper", "--two-tower", "cpu,cpu", "--epochs", "1",
+                 "--batch-size", "2", "--no-progress", "--checkpoint-dir", str(folder)])
+    assert code == 0 and "epoch 1: train error" in capsys.readouterr().out
+    state = load_checkpoint(folder / "checkpoint.pt")
+    assert any(key.startswith("towers.1.stage2.") for key in state["model"])  # the split net was trained
+    lines = (folder / "metrics.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["epoch"] == 1

@@ -511,3 +511,28 @@ def test_throughput_without_a_copy_trains_the_model_itself():
     assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
     with pytest.raises(TypeError, match="copy_model must be a bool, got 'no'"):
         throughput(model, input_size=8, copy_model="no")
+
+
+def test_torch_sgd_trains_like_the_papers_rule_while_lr_is_constant():
+    """TrainConfig(optimizer="sgd") runs torch.optim.SGD; with a constant lr it is §5's rule."""
+    def run(optimizer):
+        model = _tiny_model()
+        config = TrainConfig(epochs=3, batch_size=16, lr=0.05, schedule="constant", optimizer=optimizer, **QUIET)
+        return model, train(model, _toy_data(), None, config)
+
+    (paper_model, paper), (sgd_model, sgd) = run("paper"), run("sgd")
+    assert_close(sgd.train_loss, paper.train_loss, rtol=1e-4, atol=1e-6)
+    for a, b in zip(sgd_model.parameters(), paper_model.parameters()):
+        assert_close(a, b, rtol=1e-4, atol=1e-6)
+    from alexnet_core.recipe import make_optimizer
+
+    kinds = {name: type(make_optimizer(_tiny_model(), TrainConfig(optimizer=name))) for name in ("sgd", "paper")}
+    assert kinds == {"sgd": torch.optim.SGD, "paper": PaperSGD}
+
+
+def test_bf16_on_cpu_warns_and_trains_in_full_precision():
+    config = TrainConfig(epochs=2, batch_size=16, **QUIET)
+    plain = train(_tiny_model(), _toy_data(), _toy_data(32, seed=2), config)
+    with pytest.warns(UserWarning, match=r"TrainConfig\.amp='bf16' is ignored on cpu"):
+        mixed = train(_tiny_model(), _toy_data(), _toy_data(32, seed=2), TrainConfig(epochs=2, batch_size=16, amp="bf16", **QUIET))
+    assert mixed.train_loss == plain.train_loss and mixed.test_loss == plain.test_loss

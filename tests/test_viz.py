@@ -1,6 +1,7 @@
 """Tests for alexnet_core.viz: each picture is drawn from the data it is given."""
 
 import matplotlib
+import matplotlib.colors
 
 matplotlib.use("Agg")
 
@@ -55,10 +56,66 @@ def test_training_curves_plots_each_history():
     assert list(lines[2].get_ydata()) == [0.25, 0.25]
 
 
-def test_neighbours_and_rows_and_diagram():
-    assert isinstance(viz.neighbours_figure(torch.rand(2, 3, 8, 8), torch.rand(2, 3, 3, 8, 8)), Figure)
-    assert len(viz.image_row([torch.rand(3, 8, 8)] * 3, ["a", "b", "c"]).axes) == 3
-    assert isinstance(viz.two_tower_diagram(), Figure)
+def _shown(ax):
+    return ax.images[0].get_array()
+
+
+def test_neighbours_figure_shows_each_query_then_its_neighbours():
+    queries, neighbours = torch.rand(2, 3, 8, 8), torch.rand(2, 3, 3, 8, 8)
+    figure = viz.neighbours_figure(queries, neighbours)
+    axes = np.array(figure.axes).reshape(2, 4)
+    np.testing.assert_allclose(_shown(axes[1, 0]), viz.to_display_image(queries[1]).numpy())
+    np.testing.assert_allclose(_shown(axes[0, 3]), viz.to_display_image(neighbours[0, 2]).numpy())
+    row = viz.image_row([torch.rand(3, 8, 8)] * 3, ["a", "b", "c"])
+    assert [ax.get_title() for ax in row.axes] == ["a", "b", "c"]
+
+
+def _red_arrows(ax):
+    return [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None
+            and matplotlib.colors.same_color(a.arrow_patch.get_edgecolor(), "crimson")]
+
+
+def test_two_tower_diagram_draws_two_crossing_arrows_per_connected_layer():
+    assert len(_red_arrows(viz.two_tower_diagram().axes[0])) == 2 * 4  # conv3, fc6, fc7, fc8
+    assert len(_red_arrows(viz.two_tower_diagram(("fc8",)).axes[0])) == 2
+    labels = [t.get_text().split("\n") for t in viz.two_tower_diagram().axes[0].texts if "\n" in t.get_text()]
+    assert ["conv1", "48"] in labels and ["fc8", "500"] in labels  # one GPU's half of each layer
+
+
+def test_crop_window_figure_outlines_the_window_and_shows_that_crop():
+    from matplotlib.patches import Rectangle
+
+    image = torch.rand(3, 12, 16)
+    figure = viz.crop_window_figure(image, 2, 5, 8, flip=True)
+    whole, crop = figure.axes
+    box = next(p for p in whole.patches if isinstance(p, Rectangle))
+    assert box.get_xy() == (4.5, 1.5) and box.get_width() == box.get_height() == 8
+    expected = image[:, 2:10, 5:13].flip(-1)  # the window, mirrored
+    np.testing.assert_allclose(_shown(crop), viz.to_display_image(expected).numpy())
+
+
+def test_lighting_figure_adds_one_shift_to_every_pixel():
+    image, shift = torch.full((3, 4, 4), 0.5), torch.tensor([0.1, -0.2, 0.05])
+    figure = viz.lighting_figure(image, shift, gain=2.0)
+    original, shifted, swatch = figure.axes
+    np.testing.assert_allclose(_shown(shifted), viz.to_display_image(image + shift.view(3, 1, 1)).numpy())
+    np.testing.assert_allclose(_shown(swatch)[0, 0], (0.5 + 2.0 * shift).numpy(), rtol=1e-6)
+    assert "+25.5, -51.0, +12.8" in swatch.get_title()  # the shift in 0-255 units
+    assert len(viz.lighting_figure(image, shift, show_original=False).axes) == 2
+
+
+def test_split_costs_figure_plots_the_bytes_and_parameters_of_the_choice():
+    from alexnet_core import split_costs
+
+    figure = viz.split_costs_figure(("conv2", "fc6"))
+    costs = split_costs(("conv2", "fc6"))
+    towers, traffic, counts = figure.axes
+    bars = {t.get_text(): p.get_height() for t, p in zip(traffic.get_xticklabels(), traffic.patches)}
+    assert bars["conv2"] == pytest.approx(costs.bytes_by_layer["conv2"] / 1e3)
+    assert bars["conv3"] == 0 and bars["fc6"] == pytest.approx(36.864)
+    widths = [p.get_width() for p in counts.patches]
+    assert widths[2] == pytest.approx(costs.parameters / 1e6)  # "this choice"
+    assert len(_red_arrows(towers)) == 4
 
 
 def test_errors():

@@ -19,7 +19,14 @@ from ..recipe import TrainConfig
 from ..shapes import OfflineShapes
 from ..train import train
 
-__all__ = ["quick_data", "compare", "lr_sweep", "best_history", "over_seeds"]
+__all__ = [
+    "quick_data",
+    "compare",
+    "lr_sweep",
+    "best_history",
+    "over_seeds",
+    "check_builders",
+]
 
 Builder = Callable[[], nn.Module]
 
@@ -52,6 +59,22 @@ def quick_data(
     return train_set, test_set
 
 
+def check_builders(builders: object) -> Mapping[str, Builder]:
+    """Return ``builders`` after checking it is a non-empty {label: model-building function}."""
+    if not isinstance(builders, Mapping) or not builders:
+        raise ValueError(
+            f"builders must be a non-empty dict of label -> model-building function, "
+            f"got {builders!r}"
+        )
+    for label, build in builders.items():
+        if not callable(build):
+            raise TypeError(
+                f"builders[{label!r}] must be a function returning a model, "
+                f"got {type(build).__name__}"
+            )
+    return builders
+
+
 def compare(
     builders: Mapping[str, Builder],
     train_set,
@@ -68,10 +91,7 @@ def compare(
     §3.1 chose them). The global RNG is reseeded with ``config.seed`` before each model is built, so
     every run starts from an initialisation drawn the same way.
     """
-    if not isinstance(builders, Mapping) or not builders:
-        raise ValueError(
-            f"builders must be a non-empty dict of label -> model-building function, got {builders!r}"
-        )
+    check_builders(builders)
     config = config or TrainConfig()
     configs = dict(configs or {})
     for name, value in (
@@ -89,10 +109,6 @@ def compare(
         )
     histories = {}
     for label, build in builders.items():
-        if not callable(build):
-            raise TypeError(
-                f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}"
-            )
         run_config = configs.get(label, config)
         torch.manual_seed(run_config.seed)
         model = build()
@@ -157,7 +173,10 @@ def lr_sweep(
 
 
 def over_seeds(
-    results: Mapping[str, Mapping[str, float]], name: str, seeds: Sequence[int], key: str
+    results: Mapping[str, Mapping[str, float]],
+    name: str,
+    seeds: Sequence[int],
+    key: str,
 ) -> tuple[float, float]:
     """Return (mean, max − min) of ``results[f"{name}, seed {s}"][key]`` over ``seeds``.
 

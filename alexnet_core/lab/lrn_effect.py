@@ -16,13 +16,20 @@ untouched. These functions measure that; :mod:`alexnet_core.lrn` computes LRN it
 
 from __future__ import annotations
 
+import inspect
 import math
+from typing import Any
 
 import torch
 from torch import nn
 
 from .._checks import check_choice, check_int, check_positive_float, check_tensor
-from ..lrn import CONVENTIONS, LocalResponseNorm, channel_window_sum
+from ..lrn import (
+    CONVENTIONS,
+    LocalResponseNorm,
+    channel_window_sum,
+    local_response_norm,
+)
 
 __all__ = [
     "lrn_denominator",
@@ -67,42 +74,55 @@ def lrn_denominator(
     return k + coefficient * window_sum  # (N, C, *spatial)
 
 
-def lrn_gain(
-    x: torch.Tensor,
-    size: int = 5,
-    alpha: float = 1e-4,
-    beta: float = 0.75,
-    k: float = 2.0,
-    *,
-    convention: str = "paper",
-    groups: int = 1,
-) -> torch.Tensor:
-    """Return d^−β, the factor LRN multiplies each unit by (b = x · gain); at most k^−β."""
-    check_positive_float(beta, "beta")
-    return lrn_denominator(x, size, alpha, k, convention=convention, groups=groups).pow(
-        -beta
+def _gain_arguments(x: object, args: tuple, kwargs: dict) -> tuple:
+    """Return (x, size, alpha, beta, k, convention, groups) read as local_response_norm reads them."""
+    bound = inspect.signature(local_response_norm).bind(x, *args, **kwargs)
+    bound.apply_defaults()
+    a = bound.arguments
+    check_positive_float(a["beta"], "beta")
+    return (
+        a["x"],
+        a["size"],
+        a["alpha"],
+        a["beta"],
+        a["k"],
+        a["convention"],
+        a["groups"],
     )
 
 
-def lrn_competition(
-    x: torch.Tensor,
-    size: int = 5,
-    alpha: float = 1e-4,
-    beta: float = 0.75,
-    k: float = 2.0,
-    *,
-    convention: str = "paper",
-    groups: int = 1,
-) -> torch.Tensor:
+def lrn_gain(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Return d^−β, the factor LRN multiplies each unit by (b = x · gain); at most k^−β.
+
+    Takes :func:`~alexnet_core.lrn.local_response_norm`'s arguments: ``size=5``,
+    ``alpha=1e-4``, ``beta=0.75``, ``k=2.0``, ``convention="paper"``, ``groups=1``.
+    """
+    x, size, alpha, beta, k, convention, groups = _gain_arguments(x, args, kwargs)
+    denominator = lrn_denominator(
+        x, size, alpha, k, convention=convention, groups=groups
+    )
+    return denominator.pow(-beta)
+
+
+def lrn_competition(x: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
     """Return (d/k)^−β ∈ (0, 1]: the part of the gain due to activity in the window (1 = none).
 
-    ``lrn_gain == k**-beta * lrn_competition``; a value of 0.8 means the unit and its neighbours
-    cost it 20% of its output on top of the constant k^−β.
+    Takes :func:`lrn_gain`'s arguments. ``lrn_gain == k**-beta * lrn_competition``; a value of
+    0.8 means the unit and its neighbours cost it 20% of its output on top of the constant
+    k^−β.
     """
-    check_positive_float(beta, "beta")
-    return (
-        lrn_denominator(x, size, alpha, k, convention=convention, groups=groups) / k
-    ).pow(-beta)
+    x, size, alpha, beta, k, convention, groups = _gain_arguments(x, args, kwargs)
+    denominator = lrn_denominator(
+        x, size, alpha, k, convention=convention, groups=groups
+    )
+    return (denominator / k).pow(-beta)
+
+
+lrn_gain.__signature__ = lrn_competition.__signature__ = (
+    inspect.signature(  # for help()
+        local_response_norm
+    )
+)
 
 
 def lrn_peak(

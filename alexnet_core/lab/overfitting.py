@@ -11,7 +11,7 @@ difference is the generalisation gap that §4 ("Reducing Overfitting") is about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -21,6 +21,7 @@ from ..evaluation import evaluate
 from ..history import History
 from ..recipe import TrainConfig
 from ..train import train
+from .experiments import check_builders
 
 __all__ = ["FitRecord", "train_tracking_fit", "compare_fits", "first_epoch_at_or_below"]
 
@@ -107,40 +108,32 @@ def compare_fits(
     train_set,
     test_set=None,
     config: TrainConfig | None = None,
-    *,
-    device: torch.device | str | None = None,
-    augment: Augment | None = None,
-    test_augment: Augment | None = None,
+    **options: Any,
 ) -> dict[str, FitRecord]:
-    """Return {label: FitRecord}, one fresh model per builder, each built right after seeding with ``config.seed``.
+    """Return {label: FitRecord}, one fresh model per builder, each built after seeding.
 
-    Like :func:`alexnet_core.experiments.compare`: the same data, settings and seed for every run,
-    so the only difference is what the builders change (e.g. ``dropout=0.0`` versus ``0.5``).
+    The global RNG is seeded with ``config.seed`` right before each build. Like
+    :func:`alexnet_core.lab.experiments.compare`: the same data, settings and seed for every
+    run, so the only difference is what the builders change (e.g. ``dropout=0.0`` versus
+    ``0.5``). ``options`` are :func:`train_tracking_fit`'s ``device``, ``augment`` and
+    ``test_augment``.
     """
-    if not isinstance(builders, Mapping) or not builders:
-        raise ValueError(
-            f"builders must be a non-empty dict of label -> model-building function, got {builders!r}"
-        )
+    check_builders(builders)
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):
         raise TypeError(
             f"config must be a TrainConfig or None, got {type(config).__name__}"
         )
+    unknown = sorted(set(options) - {"device", "augment", "test_augment"})
+    if unknown:
+        raise TypeError(
+            f"unknown option(s) {unknown}; expected device, augment, test_augment"
+        )
     records = {}
     for label, build in builders.items():
-        if not callable(build):
-            raise TypeError(
-                f"builders[{label!r}] must be a function returning a model, got {type(build).__name__}"
-            )
         torch.manual_seed(config.seed)
         records[label] = train_tracking_fit(
-            build(),
-            train_set,
-            test_set,
-            config,
-            device=device,
-            augment=augment,
-            test_augment=test_augment,
+            build(), train_set, test_set, config, **options
         )
     return records
 

@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .._checks import check_finite, check_int, check_tensor
 from ..evaluation import as_loader, model_device, predictions
+from ..summary import text_table
 
 __all__ = [
     "ResultRow",
@@ -85,18 +86,7 @@ class ResultTable:
 
     def __str__(self) -> str:
         cells = [["Model", *self.columns], *self._cells()]
-        widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-        lines = [self.title]
-        for index, row in enumerate(cells):
-            lines.append(
-                "  ".join(
-                    c.ljust(w) if i == 0 else c.rjust(w)
-                    for i, (c, w) in enumerate(zip(row, widths))
-                )
-            )
-            if index == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        return f"{self.title}\n{text_table(cells, left=1)}"
 
     def __repr__(self) -> str:
         return str(self)

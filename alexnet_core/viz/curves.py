@@ -132,20 +132,14 @@ def fit_curves(
     for index, (label, record) in enumerate(records.items()):
         data = record.as_dict()
         colour = f"C{index}"
-        ax.plot(
-            data["epoch"],
-            data[f"clean_train_{metric}"],
-            "-",
-            color=colour,
-            label=f"{label}: training set",
-        )
-        ax.plot(
-            data["epoch"],
-            data[f"test_{metric}"],
-            "--",
-            color=colour,
-            label=f"{label}: test set",
-        )
+        for key, style, name in (
+            ("clean_train", "-", "training"),
+            ("test", "--", "test"),
+        ):
+            values = data[f"{key}_{metric}"]
+            ax.plot(
+                data["epoch"], values, style, color=colour, label=f"{label}: {name} set"
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"{metric} (dropout off)")
     ax.grid(alpha=0.3)

@@ -1,0 +1,44 @@
+"""Tests for alexnet_core.runtime: eval mode that gives every module its own flag back, timing."""
+
+import pytest
+import torch
+from torch import nn
+
+from alexnet_core.runtime import eval_mode, median_seconds, preserved_modes, synchronize
+
+
+def _mixed() -> nn.Module:
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5), nn.BatchNorm1d(2))
+    model.train()
+    model[2].eval()  # a frozen BatchNorm inside a training model
+    return model
+
+
+def test_eval_mode_restores_each_modules_own_flag():
+    model = _mixed()
+    with eval_mode(model) as inside:
+        assert inside is model and not any(m.training for m in model.modules())
+    assert [m.training for m in model.modules()] == [True, True, True, False]
+    # what model.train(was_training) would have done instead: the frozen BatchNorm thawed
+    assert model.train(True)[2].training
+
+
+def test_modes_come_back_even_when_the_body_raises():
+    model = _mixed()
+    with pytest.raises(RuntimeError, match="boom"), preserved_modes(model):
+        model.eval()
+        raise RuntimeError("boom")
+    assert [m.training for m in model.modules()] == [True, True, True, False]
+
+
+def test_eval_mode_rejects_what_is_not_a_module():
+    with pytest.raises(TypeError, match=r"model must be a torch\.nn\.Module, got str"):
+        with eval_mode("model"):
+            pass
+
+
+def test_median_seconds_is_the_median_of_the_rounds(monkeypatch):
+    ticks = iter([0.0, 1.0, 1.0, 4.0, 4.0, 6.0])  # rounds of 1, 3 and 2 seconds
+    monkeypatch.setattr("alexnet_core.runtime.time.perf_counter", lambda: next(ticks))
+    assert median_seconds({"f": lambda: None}, rounds=3, warmup=0) == {"f": 2.0}
+    synchronize("cpu")  # a no-op on CPU
