@@ -61,7 +61,12 @@ from .features import (
 )
 from .history import History, epochs_to_reach
 from .lab.experiments import best_history, compare, lr_sweep, quick_data
-from .lrn import LocalResponseNorm, local_response_norm, local_response_norm_loop, torch_alpha
+from .lrn import (
+    LocalResponseNorm,
+    local_response_norm,
+    local_response_norm_loop,
+    torch_alpha,
+)
 from .model import (
     VARIANTS,
     AlexNet,

@@ -53,131 +53,61 @@ def _probability(text: str) -> float:
     return value
 
 
+FLAG = "store_true"
+_DATASET_HELP = (
+    "'offline' (procedural, no download), 'cifar10', or the path of an ImageNet-style "
+    "folder (class/xxx.jpg)"
+)
+# (group, flag, keywords of add_argument): the whole command line, one flag a row
+# fmt: off
+ARGUMENTS = [
+    ("data", "--dataset", dict(default="offline", help=_DATASET_HELP)),
+    ("data", "--data-root", dict(default="data", help="where CIFAR-10 lives or is downloaded to")),
+    ("data", "--download", dict(action=FLAG, help="allow downloading CIFAR-10 (needs internet)")),
+    ("data", "--num-train", dict(type=_positive_int, default=5000, help="offline dataset: training images")),
+    ("data", "--num-test", dict(type=_positive_int, default=1000, help="offline dataset: test images")),
+    ("data", "--augment", dict(action=FLAG, help="§4.1: random crops + horizontal flips (+ PCA lighting for folders)")),
+    ("data", "--no-shuffle", dict(action=FLAG, help="keep the data order (for exact comparisons)")),
+    ("model (§3)", "--variant", dict(choices=VARIANTS, default=None, help="default: 'cifar' for 32×32 data, 'paper' for folders")),
+    ("model (§3)", "--activation", dict(choices=("relu", "tanh"), default="relu")),
+    ("model (§3)", "--no-lrn", dict(action=FLAG, help="drop local response normalization (§3.3)")),
+    ("model (§3)", "--lrn-convention", dict(choices=("paper", "pytorch"), default="paper")),
+    ("model (§3)", "--plain-pooling", dict(action=FLAG, help="2×2/2 instead of the paper's overlapping 3×3/2 (§3.4)")),
+    ("model (§3)", "--dropout", dict(type=_probability, default=None, help="dropout probability in fc6/fc7 (§4.2; variant default 0.5)")),
+    ("model (§3)", "--two-tower", dict(default=None, metavar="DEV0,DEV1", help="§3.2 model parallel: the paper's net split over two devices, e.g. cuda:0,cuda:1")),
+    ("training recipe (§5)", "--epochs", dict(type=_positive_int, default=10)),
+    ("training recipe (§5)", "--batch-size", dict(type=_positive_int, default=128, help="global batch (split across processes under torchrun)")),
+    ("training recipe (§5)", "--lr", dict(type=float, default=0.01)),
+    ("training recipe (§5)", "--momentum", dict(type=float, default=0.9)),
+    ("training recipe (§5)", "--weight-decay", dict(type=float, default=5e-4)),
+    ("training recipe (§5)", "--optimizer", dict(choices=("paper", "sgd"), default="paper", help="'paper': §5's update rule; 'sgd': torch.optim.SGD")),
+    ("training recipe (§5)", "--schedule", dict(choices=("plateau", "step", "constant"), default="plateau")),
+    ("training recipe (§5)", "--step-epochs", dict(type=_positive_int, nargs="*", default=(), help="epochs after which lr ÷ 10 (with --schedule step)")),
+    ("training recipe (§5)", "--seed", dict(type=int, default=0)),
+    ("run", "--device", dict(default=None, help="cpu, cuda, cuda:1, mps (default: cuda → mps → cpu)")),
+    ("run", "--amp", dict(action=FLAG, help="mixed precision on CUDA")),
+    ("run", "--compile", dict(action=FLAG, help="torch.compile the model")),
+    ("run", "--checkpoint-dir", dict(default=None, help="write checkpoint.pt and metrics.jsonl here")),
+    ("run", "--resume", dict(action=FLAG, help="continue from --checkpoint-dir/checkpoint.pt")),
+    ("run", "--no-progress", dict(action=FLAG, help="no tqdm progress bars")),
+]
+# fmt: on
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``python -m alexnet_core``."""
     parser = argparse.ArgumentParser(
         prog="python -m alexnet_core",
-        description="Train AlexNet the paper's way (Krizhevsky et al. 2012, §5) on offline images, CIFAR-10 "
-        "or an ImageNet-style folder. Runs as one process or under torchrun (data parallel).",
+        description="Train AlexNet the paper's way (Krizhevsky et al. 2012, §5) on offline "
+        "images, CIFAR-10 or an ImageNet-style folder. Runs as one process or under torchrun "
+        "(data parallel).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    data = parser.add_argument_group("data")
-    data.add_argument(
-        "--dataset",
-        default="offline",
-        help="'offline' (procedural, no download), 'cifar10', or the path of an ImageNet-style folder (class/xxx.jpg)",
-    )
-    data.add_argument(
-        "--data-root", default="data", help="where CIFAR-10 lives or is downloaded to"
-    )
-    data.add_argument(
-        "--download",
-        action="store_true",
-        help="allow downloading CIFAR-10 (needs internet)",
-    )
-    data.add_argument(
-        "--num-train",
-        type=_positive_int,
-        default=5000,
-        help="offline dataset: training images",
-    )
-    data.add_argument(
-        "--num-test",
-        type=_positive_int,
-        default=1000,
-        help="offline dataset: test images",
-    )
-    data.add_argument(
-        "--augment",
-        action="store_true",
-        help="§4.1: random crops + horizontal flips (+ PCA lighting for folders)",
-    )
-    data.add_argument(
-        "--no-shuffle",
-        action="store_true",
-        help="keep the data order (for exact comparisons)",
-    )
-
-    model = parser.add_argument_group("model (§3)")
-    model.add_argument(
-        "--variant",
-        choices=VARIANTS,
-        default=None,
-        help="default: 'cifar' for 32×32 data, 'paper' for folders",
-    )
-    model.add_argument("--activation", choices=("relu", "tanh"), default="relu")
-    model.add_argument(
-        "--no-lrn", action="store_true", help="drop local response normalization (§3.3)"
-    )
-    model.add_argument(
-        "--lrn-convention", choices=("paper", "pytorch"), default="paper"
-    )
-    model.add_argument(
-        "--plain-pooling",
-        action="store_true",
-        help="2×2/2 instead of the paper's overlapping 3×3/2 (§3.4)",
-    )
-    model.add_argument(
-        "--dropout",
-        type=_probability,
-        default=None,
-        help="dropout probability in fc6/fc7 (§4.2; variant default 0.5)",
-    )
-    model.add_argument(
-        "--two-tower",
-        default=None,
-        metavar="DEV0,DEV1",
-        help="§3.2 model parallel: the paper's net split over two devices, e.g. cuda:0,cuda:1",
-    )
-
-    recipe = parser.add_argument_group("training recipe (§5)")
-    recipe.add_argument("--epochs", type=_positive_int, default=10)
-    recipe.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=128,
-        help="global batch (split across processes under torchrun)",
-    )
-    recipe.add_argument("--lr", type=float, default=0.01)
-    recipe.add_argument("--momentum", type=float, default=0.9)
-    recipe.add_argument("--weight-decay", type=float, default=5e-4)
-    recipe.add_argument(
-        "--optimizer",
-        choices=("paper", "sgd"),
-        default="paper",
-        help="'paper': §5's update rule; 'sgd': torch.optim.SGD",
-    )
-    recipe.add_argument(
-        "--schedule", choices=("plateau", "step", "constant"), default="plateau"
-    )
-    recipe.add_argument(
-        "--step-epochs",
-        type=_positive_int,
-        nargs="*",
-        default=(),
-        help="epochs after which lr ÷ 10 (with --schedule step)",
-    )
-    recipe.add_argument("--seed", type=int, default=0)
-
-    run = parser.add_argument_group("run")
-    run.add_argument(
-        "--device",
-        default=None,
-        help="cpu, cuda, cuda:1, mps (default: cuda → mps → cpu)",
-    )
-    run.add_argument("--amp", action="store_true", help="mixed precision on CUDA")
-    run.add_argument("--compile", action="store_true", help="torch.compile the model")
-    run.add_argument(
-        "--checkpoint-dir",
-        default=None,
-        help="write checkpoint.pt and metrics.jsonl here",
-    )
-    run.add_argument(
-        "--resume",
-        action="store_true",
-        help="continue from --checkpoint-dir/checkpoint.pt",
-    )
-    run.add_argument("--no-progress", action="store_true", help="no tqdm progress bars")
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for group, flag, options in ARGUMENTS:
+        if group not in groups:
+            groups[group] = parser.add_argument_group(group)
+        groups[group].add_argument(flag, **options)
     return parser
 
 

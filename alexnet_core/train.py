@@ -281,21 +281,14 @@ def train(
 ) -> History:
     """Return the History of training ``model`` with the paper's SGD and lr schedule (§5).
 
-    ``config`` None means ``TrainConfig()``. The model is moved to ``device`` (``pick_device``)
-    unless it places its own parts (a ``devices`` attribute, as ``TwoTowerAlexNet`` has);
-    batches always go to ``device``. A Dataset is wrapped in a DataLoader shuffled by a
-    generator seeded from ``config.seed``; a DataLoader is used as given (a
-    ``DistributedSampler``'s ``set_epoch`` is called every epoch). ``augment(images) ->
-    images`` is applied to every training batch on the device, ``test_augment`` to every test
-    batch; to resume bit for bit they should draw from torch's global RNG (checkpointed)
-    rather than a private generator.
-
-    ``callback``: a function ``callback(history)`` run after every epoch (True stops
-    training), an object with ``on_start(run)`` / ``on_epoch_end(run)`` hooks (see
-    :class:`Run`), or a list of these. Checkpoints are such a callback:
-    ``callback=Checkpointer(path, resume=True)`` saves the run atomically after every epoch
-    and continues a saved run (see :mod:`alexnet_core.checkpoint`). Train/eval flags of the
-    model's modules are restored on return.
+    ``config`` None means ``TrainConfig()``. The model is moved to ``device`` unless it
+    places its own parts (a ``devices`` attribute, as ``TwoTowerAlexNet`` has). A Dataset is
+    wrapped in a DataLoader shuffled from ``config.seed``; a DataLoader is used as given.
+    ``augment`` / ``test_augment`` (images -> images, on the device) transform every
+    training / test batch; to resume bit for bit they draw from torch's global RNG.
+    ``callback``: ``callback(history)`` after every epoch (True stops), an object with the
+    hooks :class:`Run` describes (``Checkpointer(path, resume=True)`` saves and resumes), or
+    a list of these. Train/eval flags of the model's modules are restored on return.
     """
     config = TrainConfig() if config is None else config
     if not isinstance(config, TrainConfig):

@@ -59,6 +59,33 @@ class AugmentationTiming:
         return "\n".join(lines)
 
 
+def _contenders(
+    images: Tensor, crop_size: int, eigvals: Tensor, eigvecs: Tensor, seed: int
+) -> dict:
+    """Return {name: function} of the two ways to augment ``images`` that are timed."""
+    from torchvision.transforms import v2  # only this timing needs torchvision
+
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)  # torchvision's transforms draw from the global generator
+    per_image = v2.Compose([v2.RandomCrop(crop_size), v2.RandomHorizontalFlip()])
+
+    def batched() -> Tensor:
+        return augment_batch(
+            images, crop_size, eigvals=eigvals, eigvecs=eigvecs, generator=generator
+        )
+
+    def torchvision_per_image() -> Tensor:
+        outputs = []
+        for image in images:
+            shift = lighting_shift(
+                sample_lighting(1, eigvals, generator=generator), eigvals, eigvecs
+            )[0]  # (3,)
+            outputs.append(per_image(image) + shift.to(image)[:, None, None])
+        return torch.stack(outputs)  # (N, 3, crop, crop)
+
+    return {"augment_batch": batched, "torchvision v2 per image": torchvision_per_image}
+
+
 def time_augmentation(
     images: Tensor,
     crop_size: int = 224,
@@ -78,8 +105,6 @@ def time_augmentation(
     Both produce the same kind of batch (N, 3, crop, crop); the random draws differ. ``eigvals`` and
     ``eigvecs`` default to :func:`~alexnet_core.augment.fit_pca` of ``images``.
     """
-    from torchvision.transforms import v2  # only this timing needs torchvision
-
     images = check_images(images)
     crop_size = check_int(crop_size, "crop_size")
     if crop_size > min(images.shape[-2:]):
@@ -92,26 +117,11 @@ def time_augmentation(
         )
     if eigvals is None:
         eigvals, eigvecs = fit_pca(images)
-    generator = torch.Generator().manual_seed(check_int(seed, "seed", minimum=0))
-    torch.manual_seed(seed)  # torchvision's transforms draw from the global generator
-    per_image = v2.Compose([v2.RandomCrop(crop_size), v2.RandomHorizontalFlip()])
-
-    def batched() -> Tensor:
-        return augment_batch(
-            images, crop_size, eigvals=eigvals, eigvecs=eigvecs, generator=generator
-        )
-
-    def torchvision_per_image() -> Tensor:
-        outputs = []
-        for image in images:
-            shift = lighting_shift(
-                sample_lighting(1, eigvals, generator=generator), eigvals, eigvecs
-            )[0]  # (3,)
-            outputs.append(per_image(image) + shift.to(image)[:, None, None])
-        return torch.stack(outputs)  # (N, 3, crop, crop)
-
+    contenders = _contenders(
+        images, crop_size, eigvals, eigvecs, check_int(seed, "seed", minimum=0)
+    )
     seconds = median_seconds(
-        {"augment_batch": batched, "torchvision v2 per image": torchvision_per_image},
+        contenders,
         rounds=rounds,
         device=images.device,
     )

@@ -122,26 +122,8 @@ def _draw_towers(ax, connected: Sequence[str]) -> None:
     ax.set_axis_off()
 
 
-def split_costs_figure(
-    connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8"),
-    *,
-    title: str | None = None,
-) -> Figure:
-    """Return what a choice of communicating layers costs (§3.2): the two towers with red arrows into the
-    ``connected`` layers, the bytes crossing per image layer by layer, and the parameters next to the
-    paper's choice, on axes fixed for every choice so that frames can be compared."""
-    from ..split import PAPER_CONNECTED, SPLIT_LAYERS, split_costs
-
-    costs = split_costs(connected)  # validates the layer names
-    everything, paper, nothing = (
-        split_costs(SPLIT_LAYERS),
-        split_costs(PAPER_CONNECTED),
-        split_costs(()),
-    )
-    figure = Figure(figsize=(9, 5.4))
-    grid = figure.add_gridspec(2, 2, height_ratios=[1.1, 1], width_ratios=[1.5, 1])
-    _draw_towers(figure.add_subplot(grid[0, :]), costs.connected)
-    traffic = figure.add_subplot(grid[1, 0])
+def _traffic_panel(traffic, costs, everything, paper) -> None:
+    """Draw the bytes crossing per image, layer by layer, on axes fixed for every choice."""
     names = list(everything.bytes_by_layer)
     values = [costs.bytes_by_layer.get(name, 0) / 1e3 for name in names]
     traffic.bar(names, values, color=["crimson" if v else "#C8C8C8" for v in values])
@@ -154,7 +136,10 @@ def split_costs_figure(
     )
     traffic.tick_params(axis="x", labelsize=7, rotation=30)
     traffic.grid(axis="y", alpha=0.3)
-    counts = figure.add_subplot(grid[1, 1])
+
+
+def _parameter_panel(counts, costs, everything, paper, nothing) -> None:
+    """Draw the parameters of this choice next to no layer, the paper's and every layer."""
     labels, numbers = (
         ["no layer", "paper", "this choice", "every layer"],
         [nothing, paper, costs, everything],
@@ -180,6 +165,29 @@ def split_costs_figure(
     counts.set_title(
         f"parameters: {costs.parameters - paper.parameters:+,} vs paper", fontsize=9
     )
+
+
+def split_costs_figure(
+    connected: Sequence[str] = ("conv3", "fc6", "fc7", "fc8"),
+    *,
+    title: str | None = None,
+) -> Figure:
+    """Return what a choice of communicating layers costs (§3.2): the two towers with red arrows into the
+    ``connected`` layers, the bytes crossing per image layer by layer, and the parameters next to the
+    paper's choice, on axes fixed for every choice so that frames can be compared."""
+    from ..split import PAPER_CONNECTED, SPLIT_LAYERS, split_costs
+
+    costs = split_costs(connected)  # validates the layer names
+    everything, paper, nothing = (
+        split_costs(SPLIT_LAYERS),
+        split_costs(PAPER_CONNECTED),
+        split_costs(()),
+    )
+    figure = Figure(figsize=(9, 5.4))
+    grid = figure.add_gridspec(2, 2, height_ratios=[1.1, 1], width_ratios=[1.5, 1])
+    _draw_towers(figure.add_subplot(grid[0, :]), costs.connected)
+    _traffic_panel(figure.add_subplot(grid[1, 0]), costs, everything, paper)
+    _parameter_panel(figure.add_subplot(grid[1, 1]), costs, everything, paper, nothing)
     figure.suptitle(
         title or "layers reading both GPUs: " + (", ".join(costs.connected) or "none"),
         fontsize=10,

@@ -52,6 +52,24 @@ def training_curves(
     return figure
 
 
+def _plot_run(
+    axes, metrics: Sequence[str], history: object, label: str, **style
+) -> None:
+    """Plot one run's ``metrics`` against epochs, one metric per axis."""
+    record = history if isinstance(history, Mapping) else history.as_dict()
+    for ax, metric in zip(axes, metrics):
+        if metric not in record:
+            raise ValueError(
+                f"metrics must be among {', '.join(sorted(record))}, got {metric!r}"
+            )
+        values = record[metric]
+        epochs = record.get("epoch", list(range(1, len(values) + 1)))
+        ax.plot(
+            epochs, values, style["style"], color=style["color"], marker="o",
+            markersize=3, label=label,
+        )  # fmt: skip
+
+
 def grouped_curves(
     histories: Mapping[str, object],
     groups: Sequence[str],
@@ -89,22 +107,8 @@ def grouped_curves(
                 f"every label must contain one of groups {list(groups)}, got {label!r}"
             )
         within = seen[group] = seen.get(group, -1) + 1
-        record = history if isinstance(history, Mapping) else history.as_dict()
-        for ax, metric in zip(axes[0], metrics):
-            if metric not in record:
-                raise ValueError(
-                    f"metrics must be among {', '.join(sorted(record))}, got {metric!r}"
-                )
-            values = record[metric]
-            ax.plot(
-                record.get("epoch", list(range(1, len(values) + 1))),
-                values,
-                styles[within % len(styles)],
-                color=f"C{list(groups).index(group)}",
-                marker="o",
-                markersize=3,
-                label=label,
-            )
+        style, colour = styles[within % len(styles)], f"C{list(groups).index(group)}"
+        _plot_run(axes[0], metrics, history, label, style=style, color=colour)
     for index, (ax, metric) in enumerate(zip(axes[0], metrics)):
         ax.set_xlabel("epoch")
         ax.set_ylabel(ylabels[index] if ylabels else metric.replace("_", " "))

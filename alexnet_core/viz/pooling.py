@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
+import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 
 from .._checks import check_tensor
@@ -29,6 +30,18 @@ def _outline(
             linewidth=2,
         )
     )
+
+
+def _count_grid(ax, counts: torch.Tensor) -> None:
+    """Draw a (size, size) map of window counts with each count written in its pixel."""
+    size = counts.shape[0]
+    ax.imshow(
+        counts.numpy(), cmap="Blues", vmin=0, vmax=max(4, int(counts.max())) * 1.3
+    )
+    pixels = torch.cartesian_prod(torch.arange(size), torch.arange(size)).tolist()
+    for (r, c), value in zip(pixels, counts.flatten().tolist()):
+        colour = "crimson" if value == 0 else "black"
+        ax.text(c, r, str(value), ha="center", va="center", fontsize=8, color=colour)
 
 
 def pooling_windows(
@@ -58,25 +71,7 @@ def pooling_windows(
         1, len(settings), figsize=(3.1 * len(settings), 3.3), squeeze=False
     )
     for ax, (kernel, stride) in zip(axes[0], settings):
-        counts = window_counts(
-            size, kernel, stride, ceil_mode=ceil_mode
-        )  # (size, size)
-        ax.imshow(
-            counts.numpy(), cmap="Blues", vmin=0, vmax=max(4, int(counts.max())) * 1.3
-        )
-        for (r, c), value in zip(
-            torch.cartesian_prod(torch.arange(size), torch.arange(size)).tolist(),
-            counts.flatten().tolist(),
-        ):
-            ax.text(
-                c,
-                r,
-                str(value),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="crimson" if value == 0 else "black",
-            )
+        _count_grid(ax, window_counts(size, kernel, stride, ceil_mode=ceil_mode))
         windows = pool_windows(size, kernel, stride, ceil_mode=ceil_mode)
         neighbours = [(0, 0), (0, 1), (1, 0)][: 3 if len(windows) > 1 else 1]
         for colour, (i, j), offset in zip(
@@ -96,6 +91,16 @@ def pooling_windows(
     return figure
 
 
+def _square(feature_map: object) -> torch.Tensor:
+    """Return a square (H, W) map as a float CPU tensor, after checking it."""
+    check_tensor(feature_map, "feature_map", ndim=2)
+    if feature_map.shape[0] != feature_map.shape[1]:
+        raise ValueError(
+            f"feature_map must be square (H == W), got shape {tuple(feature_map.shape)}"
+        )
+    return feature_map.detach().float().cpu()
+
+
 def pooling_demo(
     feature_map: torch.Tensor,
     kernel: int = 3,
@@ -112,16 +117,9 @@ def pooling_demo(
     """
     from ..lab.pooling import pool_windows, window_overlap
 
-    check_tensor(feature_map, "feature_map", ndim=2)
-    height, width = feature_map.shape
-    if height != width:
-        raise ValueError(
-            f"feature_map must be square (H == W), got shape {tuple(feature_map.shape)}"
-        )
-    values = feature_map.detach().float().cpu()
-    pooled = torch.nn.functional.max_pool2d(
-        values[None, None], kernel, stride, ceil_mode=ceil_mode
-    )[0, 0]  # (h, w)
+    values = _square(feature_map)
+    height = width = values.shape[0]
+    pooled = F.max_pool2d(values[None, None], kernel, stride, ceil_mode=ceil_mode)[0, 0]
     windows = pool_windows(height, kernel, stride, ceil_mode=ceil_mode)
     out = len(windows)
     figure, (left, right) = subplots(
@@ -135,19 +133,17 @@ def pooling_demo(
     for colour, (r, c) in zip(_WINDOW_COLOURS, cells):
         _outline(left, windows[r], windows[c], colour, 0.08)
         _outline(right, (r, r + 1), (c, c + 1), colour, 0.04)
-    relation = (
-        f"neighbours share {window_overlap(kernel, stride)} row/column"
-        if kernel >= stride
-        else f"{stride - kernel} row/column skipped between windows"
-    )
+    if kernel >= stride:
+        relation = f"neighbours share {window_overlap(kernel, stride)} row/column"
+    else:
+        relation = f"{stride - kernel} row/column skipped between windows"
     left.set_title(
         f"input {height}×{width}: windows z = {kernel}, s = {stride}\n({relation})",
         fontsize=9,
     )
     right.set_title(f"max-pooled: {out}×{out}", fontsize=9)
     for ax in (left, right):
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
     if title:
         figure.suptitle(title, fontsize=10)
     figure.tight_layout()

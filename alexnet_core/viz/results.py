@@ -12,27 +12,22 @@ from .base import CONV_COLOUR, OTHERS_COLOUR, Figure, subplots
 __all__ = ["topk_figure", "results_bars"]
 
 
-def topk_figure(
-    logits: torch.Tensor,
-    labels: torch.Tensor,
-    k: int,
-    *,
-    class_names: Sequence[str] | None = None,
-    sample_names: Sequence[str] | None = None,
-    columns: int = 4,
-) -> Figure:
-    """Return one panel per sample (§2): its classes ranked by softmax probability, the top ``k`` shaded,
-    the correct label in red, and a tick or cross saying whether it counts as top-``k`` correct."""
-    from ..lab.results import (
-        topk_correct,
-        true_label_rank,
-    )  # results needs no matplotlib; keep viz's imports light
+def _ranked_panel(ax, probabilities: torch.Tensor, label: int, k: int, names) -> None:
+    """Draw one sample's classes by probability, the top ``k`` shaded, its label in red."""
+    classes = len(probabilities)
+    order = torch.argsort(probabilities, descending=True, stable=True).tolist()
+    colours = [CONV_COLOUR if place < k else "#C8D3E6" for place in range(classes)]
+    ax.barh(range(classes), probabilities[order].numpy(), color=colours)
+    ax.axhline(k - 0.5, color="black", linestyle="--", linewidth=0.8)
+    ax.set_yticks(range(classes), [names[c] for c in order], fontsize=7)
+    ax.get_yticklabels()[order.index(label)].set(color="crimson", fontweight="bold")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.tick_params(axis="x", labelsize=6)
 
-    correct = topk_correct(
-        logits, labels, k
-    )  # validates logits (N, C), labels (N,) and k
-    ranks = true_label_rank(logits, labels)
-    count, classes = logits.shape
+
+def _names(class_names, sample_names, classes: int, count: int) -> tuple[list, list]:
+    """Return (class names, sample names), numbered where not given, after checking counts."""
     names = (
         [str(c) for c in range(classes)] if class_names is None else list(class_names)
     )
@@ -46,6 +41,26 @@ def topk_figure(
             f"class_names must have {classes} entries and sample_names {count}, "
             f"got {len(names)} and {len(samples)}"
         )
+    return names, samples
+
+
+def topk_figure(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    k: int,
+    *,
+    class_names: Sequence[str] | None = None,
+    sample_names: Sequence[str] | None = None,
+    columns: int = 4,
+) -> Figure:
+    """Return one panel per sample (§2): its classes ranked by softmax probability, the top ``k`` shaded,
+    the correct label in red, and a tick or cross saying whether it counts as top-``k`` correct."""
+    from ..lab.results import topk_correct, true_label_rank
+
+    correct = topk_correct(logits, labels, k)  # validates logits (N, C), labels (N,), k
+    ranks = true_label_rank(logits, labels)
+    count, classes = logits.shape
+    names, samples = _names(class_names, sample_names, classes, count)
     probabilities = torch.softmax(logits.detach().float().cpu(), dim=1)  # (N, C)
     width = min(columns, count)
     rows = math.ceil(count / width)
@@ -59,24 +74,12 @@ def topk_figure(
         if index >= count:
             ax.set_axis_off()
             continue
-        order = torch.argsort(
-            probabilities[index], descending=True, stable=True
-        ).tolist()
-        colours = [CONV_COLOUR if place < k else "#C8D3E6" for place in range(classes)]
-        ax.barh(range(classes), probabilities[index, order].numpy(), color=colours)
-        ax.axhline(k - 0.5, color="black", linestyle="--", linewidth=0.8)
-        ax.set_yticks(range(classes), [names[c] for c in order], fontsize=7)
-        ax.get_yticklabels()[order.index(int(labels[index]))].set(
-            color="crimson", fontweight="bold"
-        )
-        ax.invert_yaxis()
-        ax.set_xlim(0, 1)
-        ax.tick_params(axis="x", labelsize=6)
-        mark = "✓" if bool(correct[index]) else "✗"
+        right = bool(correct[index])
+        _ranked_panel(ax, probabilities[index], int(labels[index]), k, names)
         ax.set_title(
-            f"{mark} {samples[index]} (rank {int(ranks[index])})",
+            f"{'✓' if right else '✗'} {samples[index]} (rank {int(ranks[index])})",
             fontsize=8,
-            color="black" if bool(correct[index]) else "crimson",
+            color="black" if right else "crimson",
         )
     wrong = count - int(correct.sum())
     figure.suptitle(

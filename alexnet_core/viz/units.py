@@ -33,6 +33,70 @@ def activation_functions(*, span: float = 4.0) -> Figure:
     return figure
 
 
+def _map_panels(axes, a: torch.Tensor, competition: torch.Tensor, channel: int) -> None:
+    """Draw one map going into LRN and its competition factor, side by side."""
+    axes[0].imshow(a.numpy(), cmap="viridis")
+    axes[0].set_title(
+        f"input a, map #{channel}\n(max {float(a.max()):.3g})", fontsize=9
+    )
+    axes[1].imshow(competition.numpy(), cmap="magma", vmin=0, vmax=1)
+    axes[1].set_title(
+        f"competition factor, map #{channel}\n(black 0 … white 1 = none)", fontsize=9
+    )
+    for ax in axes:
+        ax.set_axis_off()
+
+
+def _competition_histogram(ax, active: torch.Tensor) -> None:
+    """Draw the share of active units at each competition factor."""
+    share = float((active < 0.9).float().mean()) if active.numel() else 0.0
+    median = float(active.median()) if active.numel() else 1.0
+    weights = torch.full_like(active, 1.0 / max(active.numel(), 1))
+    ax.hist(
+        active.numpy(), bins=40, range=(0, 1), weights=weights.numpy(), color="#4C72B0"
+    )
+    ax.set_title(
+        f"all active units: median {median:.3f}\n{share:.1%} lose > 10% to neighbours",
+        fontsize=9,
+    )
+    ax.set_xlabel("competition factor (1 = none)", fontsize=8)
+    ax.set_ylabel("share of units", fontsize=8)
+
+
+def _lone_unit_response(ax, a, size, alpha, beta, k, convention) -> None:
+    """Draw a lone unit's LRN output a·(k + c·a²)^−β over the observed range of a."""
+    from ..lab.lrn_effect import lrn_peak
+
+    coefficient = alpha if convention == "paper" else alpha / size
+    top = max(float(a.max()), 1e-6) * 1.1
+    x = torch.linspace(0, top, 300, dtype=torch.float64)
+    ax.plot(
+        x.numpy(),
+        (x * k**-beta).numpy(),
+        "--",
+        color="grey",
+        label=f"no competition: {k**-beta:.3f}·a",
+    )
+    ax.plot(
+        x.numpy(),
+        (x * (k + coefficient * x * x) ** -beta).numpy(),
+        color="crimson",
+        label="alone: a·(k + c·a²)^−β",
+    )
+    peak = lrn_peak(alpha, beta, k, size=size, convention=convention)
+    if peak < top:
+        ax.axvline(
+            peak,
+            color="crimson",
+            linestyle=":",
+            linewidth=1,
+            label=f"peak at a = {peak:.3g}",
+        )
+    ax.set_xlabel("input a (up to the largest in the image)", fontsize=8)
+    ax.set_title("output b of a unit whose\nneighbours are silent", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+
+
 def lrn_response_figure(
     activations: torch.Tensor,
     *,
@@ -51,7 +115,7 @@ def lrn_response_figure(
     every map; 4. a lone unit's output a·(k + c·a²)^−β against its input a over the observed range,
     next to the straight line k^−β·a it would follow without competition.
     """
-    from ..lab.lrn_effect import lrn_competition, lrn_peak
+    from ..lab.lrn_effect import lrn_competition
 
     check_tensor(activations, "activations", ndim=3, floating=True)
     if not 0 <= channel < activations.shape[0]:
@@ -62,61 +126,13 @@ def lrn_response_figure(
     competition = lrn_competition(a[None], size, alpha, beta, k, convention=convention)[
         0
     ]  # (C, H, W)
-    positive = a > 0
-    active = competition[positive]
-    coefficient = alpha if convention == "paper" else alpha / size
+    active = competition[a > 0]
     figure, axes = subplots(
         1, 4, figsize=(10.5, 2.7), gridspec_kw={"width_ratios": [1, 1, 1.25, 1.25]}
     )
-    axes[0].imshow(a[channel].numpy(), cmap="viridis")
-    axes[0].set_title(
-        f"input a, map #{channel}\n(max {float(a[channel].max()):.3g})", fontsize=9
-    )
-    axes[1].imshow(competition[channel].numpy(), cmap="magma", vmin=0, vmax=1)
-    axes[1].set_title(
-        f"competition factor, map #{channel}\n(black 0 … white 1 = none)", fontsize=9
-    )
-    for ax in axes[:2]:
-        ax.set_axis_off()
-    share = float((active < 0.9).float().mean()) if active.numel() else 0.0
-    median = float(active.median()) if active.numel() else 1.0
-    weights = torch.full_like(active, 1.0 / max(active.numel(), 1))
-    axes[2].hist(
-        active.numpy(), bins=40, range=(0, 1), weights=weights.numpy(), color="#4C72B0"
-    )
-    axes[2].set_title(
-        f"all active units: median {median:.3f}\n{share:.1%} lose > 10% to neighbours",
-        fontsize=9,
-    )
-    axes[2].set_xlabel("competition factor (1 = none)", fontsize=8)
-    axes[2].set_ylabel("share of units", fontsize=8)
-    top = max(float(a.max()), 1e-6) * 1.1
-    x = torch.linspace(0, top, 300, dtype=torch.float64)
-    axes[3].plot(
-        x.numpy(),
-        (x * k**-beta).numpy(),
-        "--",
-        color="grey",
-        label=f"no competition: {k**-beta:.3f}·a",
-    )
-    axes[3].plot(
-        x.numpy(),
-        (x * (k + coefficient * x * x) ** -beta).numpy(),
-        color="crimson",
-        label="alone: a·(k + c·a²)^−β",
-    )
-    peak = lrn_peak(alpha, beta, k, size=size, convention=convention)
-    if peak < top:
-        axes[3].axvline(
-            peak,
-            color="crimson",
-            linestyle=":",
-            linewidth=1,
-            label=f"peak at a = {peak:.3g}",
-        )
-    axes[3].set_xlabel("input a (up to the largest in the image)", fontsize=8)
-    axes[3].set_title("output b of a unit whose\nneighbours are silent", fontsize=9)
-    axes[3].legend(fontsize=7, loc="upper left")
+    _map_panels(axes[:2], a[channel], competition[channel], channel)
+    _competition_histogram(axes[2], active)
+    _lone_unit_response(axes[3], a, size, alpha, beta, k, convention)
     for ax in axes[2:]:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
@@ -127,6 +143,17 @@ def lrn_response_figure(
     )
     figure.tight_layout()
     return figure
+
+
+def _dropout_passes(h: torch.Tensor, p: float, mode: str, seed: int, samples: int):
+    """Return (one mask, one training pass, the mean training pass over ``samples`` masks)."""
+    from ..lab.dropout import apply_dropout, sample_keep_mask
+
+    generator = torch.Generator().manual_seed(seed)
+    keep = sample_keep_mask(h.shape, p, generator=generator)
+    masks = sample_keep_mask((samples, h.shape[0]), p, generator=generator)
+    mean = apply_dropout(h.expand(samples, -1), masks, p, mode=mode).mean(0)
+    return keep, apply_dropout(h, keep, p, mode=mode), mean
 
 
 def dropout_figure(
@@ -143,19 +170,11 @@ def dropout_figure(
     marked ×, kept units scaled as ``mode`` says); row 3: the test-time outputs. Dots on rows 2 and 3
     are the mean training output over ``samples`` masks, which lands on the test-time output.
     """
-    from ..lab.dropout import apply_dropout, inference_output, sample_keep_mask
+    from ..lab.dropout import inference_output
 
     check_tensor(activations, "activations", ndim=1, floating=True)
-    generator = torch.Generator().manual_seed(seed)
     h = activations.detach().cpu()
-    keep = sample_keep_mask(h.shape, p, generator=generator)
-    one_pass = apply_dropout(h, keep, p, mode=mode)
-    mean = apply_dropout(
-        h.expand(samples, -1),
-        sample_keep_mask((samples, h.shape[0]), p, generator=generator),
-        p,
-        mode=mode,
-    ).mean(0)
+    keep, one_pass, mean = _dropout_passes(h, p, mode, seed, samples)
     test = inference_output(h, p, mode=mode)
     units = torch.arange(h.shape[0]).numpy()
     figure, axes = subplots(3, 1, figsize=(8, 4.6), sharex=True, sharey=True)
@@ -175,15 +194,9 @@ def dropout_figure(
     test_scale = 1.0 if mode == "inverted" else 1 - p
     axes[2].bar(units, test.numpy(), color="#55A868")
     axes[2].set_title(f"test: every unit, ×{test_scale:.3g}", fontsize=9, loc="left")
+    label = f"mean training output over {samples} masks"
     for ax in axes[1:]:
-        ax.plot(
-            units,
-            mean.numpy(),
-            ".",
-            color="black",
-            markersize=4,
-            label=f"mean training output over {samples} masks",
-        )
+        ax.plot(units, mean.numpy(), ".", color="black", markersize=4, label=label)
     axes[1].legend(fontsize=7, loc="upper right")
     axes[2].set_xlabel("unit", fontsize=8)
     for ax in axes:
