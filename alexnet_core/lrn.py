@@ -20,6 +20,9 @@ instead of a fractional ``pow``, a hand-written backward, buffers reused).
 
 from __future__ import annotations
 
+import inspect
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -252,20 +255,33 @@ def local_response_norm(
     return _LocalResponseNormFunction.apply(x, size, coefficient, beta, k, groups)
 
 
+_SIGNATURE = inspect.signature(local_response_norm)
+
+
 def local_response_norm_loop(
-    x: torch.Tensor,
-    size: int = 5,
-    alpha: float = 1e-4,
-    beta: float = 0.75,
-    k: float = 2.0,
-    *,
-    convention: str = "paper",
+    x: torch.Tensor, *args: Any, **kwargs: Any
 ) -> torch.Tensor:
-    """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable)."""
+    """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable).
+
+    Takes :func:`local_response_norm`'s arguments (``size``, ``alpha``, ``beta``, ``k``,
+    ``convention``, ``groups``) and is the formula written out, its reference.
+    """
+    bound = _SIGNATURE.bind(x, *args, **kwargs)
+    bound.apply_defaults()
+    size, alpha, beta, k, convention, groups = list(bound.arguments.values())[1:]
     size, alpha, beta, k, convention = _check_parameters(
         size, alpha, beta, k, convention
     )
-    x, _ = _check_input(x, 1)
+    x, groups = _check_input(x, groups)
+    if groups > 1:  # each block of C/groups channels on its own
+        blocks = x.chunk(groups, dim=1)
+        return torch.cat(
+            [
+                local_response_norm_loop(b, size, alpha, beta, k, convention=convention)
+                for b in blocks
+            ],
+            dim=1,
+        )
     coefficient = _sum_coefficient(alpha, size, convention)
     channels = x.shape[1]
     outputs = []
@@ -277,6 +293,9 @@ def local_response_norm_loop(
     return torch.stack(outputs, dim=1)  # (N, C, *spatial)
 
 
+local_response_norm_loop.__signature__ = _SIGNATURE  # what help() shows
+
+
 class LocalResponseNorm(nn.Module):
     """Local response normalization layer (§3.3); see :func:`local_response_norm`.
 
@@ -285,17 +304,12 @@ class LocalResponseNorm(nn.Module):
     ``torch.nn.LocalResponseNorm(5, 1e-4, 0.75, 2)``.
     """
 
-    def __init__(
-        self,
-        size: int = 5,
-        alpha: float = 1e-4,
-        beta: float = 0.75,
-        k: float = 2.0,
-        *,
-        convention: str = "paper",
-        groups: int = 1,
-    ) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Take :func:`local_response_norm`'s arguments after ``x`` (size, alpha, beta, k, …)."""
         super().__init__()
+        bound = _SIGNATURE.bind(None, *args, **kwargs)  # None stands in for x
+        bound.apply_defaults()
+        _, size, alpha, beta, k, convention, groups = bound.arguments.values()
         self.size, self.alpha, self.beta, self.k, self.convention = _check_parameters(
             size, alpha, beta, k, convention
         )
@@ -318,3 +332,10 @@ class LocalResponseNorm(nn.Module):
             f"size={self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}, "
             f"convention={self.convention!r}, groups={self.groups}"
         )
+
+
+LocalResponseNorm.__init__.__signature__ = _SIGNATURE.replace(  # what help() shows
+    return_annotation=None,
+    parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    + list(_SIGNATURE.parameters.values())[1:],
+)

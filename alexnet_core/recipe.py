@@ -23,17 +23,16 @@ from torch import nn
 
 from ._checks import check_choice, check_int, check_positive_float, check_probability
 
-if TYPE_CHECKING:  # pragma: no cover - only for type hints
-    from .history import History
-
 __all__ = [
     "PaperSGD",
     "TrainConfig",
-    "ScheduleState",
     "lr_should_drop",
     "make_optimizer",
     "amp_dtype",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover - only for type hints
+    from .history import History
 
 
 class PaperSGD(torch.optim.Optimizer):
