@@ -259,29 +259,19 @@ _SIGNATURE = inspect.signature(local_response_norm)
 
 
 def local_response_norm_loop(
-    x: torch.Tensor, *args: Any, **kwargs: Any
+    x: torch.Tensor,
+    size: int = 5,
+    alpha: float = 1e-4,
+    beta: float = 0.75,
+    k: float = 2.0,
+    *,
+    convention: str = "paper",
 ) -> torch.Tensor:
-    """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable).
-
-    Takes :func:`local_response_norm`'s arguments (``size``, ``alpha``, ``beta``, ``k``,
-    ``convention``, ``groups``) and is the formula written out, its reference.
-    """
-    bound = _SIGNATURE.bind(x, *args, **kwargs)
-    bound.apply_defaults()
-    size, alpha, beta, k, convention, groups = list(bound.arguments.values())[1:]
+    """Return x normalised across channels (§3.3), computed one channel at a time (slow, readable)."""
     size, alpha, beta, k, convention = _check_parameters(
         size, alpha, beta, k, convention
     )
-    x, groups = _check_input(x, groups)
-    if groups > 1:  # each block of C/groups channels on its own
-        blocks = x.chunk(groups, dim=1)
-        return torch.cat(
-            [
-                local_response_norm_loop(b, size, alpha, beta, k, convention=convention)
-                for b in blocks
-            ],
-            dim=1,
-        )
+    x, _ = _check_input(x, 1)
     coefficient = _sum_coefficient(alpha, size, convention)
     channels = x.shape[1]
     outputs = []
@@ -291,9 +281,6 @@ def local_response_norm_loop(
         denominator = k + coefficient * (neighbours**2).sum(dim=1)  # (N, *spatial)
         outputs.append(x[:, i] / denominator**beta)
     return torch.stack(outputs, dim=1)  # (N, C, *spatial)
-
-
-local_response_norm_loop.__signature__ = _SIGNATURE  # what help() shows
 
 
 class LocalResponseNorm(nn.Module):

@@ -90,10 +90,10 @@ def time_augmentation(
     images: Tensor,
     crop_size: int = 224,
     *,
-    eigvals: Tensor | None = None,
-    eigvecs: Tensor | None = None,
     rounds: int = 5,
     seed: int = 0,
+    eigvals: Tensor | None = None,
+    eigvecs: Tensor | None = None,
 ) -> AugmentationTiming:
     """Return the timing of crop + flip + fancy-PCA lighting (§4.1) of ``images`` (N, 3, H, W), two ways:
 
