@@ -1,0 +1,264 @@
+"""Fig. 1 (§3.1): how many epochs a ReLU net and a tanh net need to reach 25% training error.
+
+§3.1: "Deep convolutional neural networks with ReLUs train several times faster than their
+equivalents with tanh units." Fig. 1 shows it for a four-layer convolutional net on CIFAR-10
+(six times, in epochs), "the learning rates for each network were chosen independently to make
+training as fast as possible", no regularization, and "the magnitude of the effect ... varies with
+network architecture".
+
+:func:`fig1` runs that experiment on :class:`~alexnet_core.natural.PhotoPatches` (natural images,
+offline) with the book's :func:`~alexnet_core.model.fig1_net`, in one of four *regimes* made of
+two switches:
+
+- the pixel scale: raw pixel values 0–255 minus the training set's mean image (§2, "paper"
+  pixels) or the same divided by 255 ("unit" pixels, what most code does today);
+- the initialisation: weights from N(0, 0.01²) and §5's biases ("paper" init), or each
+  activation's fan-in gain (√2 for ReLU, 5/3 for tanh; "gain" init).
+
+``"paper"`` is paper pixels + paper init, ``"modern"`` unit pixels + gain init; the two crossed
+regimes say which switch matters. Each net trains with its own learning rate, the best of a grid
+(:data:`LEARNING_RATES`) measured once by ``python -m alexnet_core.lab.relu_speed`` and committed
+in ``book/data/fig1_grid.json`` (command, seeds, hardware in the file); :data:`BEST_LR` holds
+them, and a test checks the two agree and that every best value is interior to its grid.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+import torch
+from torch.utils.data import TensorDataset
+
+from .._checks import check_choice, check_int, check_positive_float
+from ..history import History, epochs_to_reach
+from ..model import fig1_net, paper_init_
+from ..natural import PhotoPatches
+from ..recipe import TrainConfig
+from ..train import train
+from .init import gain_init_
+
+__all__ = [
+    "REGIMES",
+    "LEARNING_RATES",
+    "BEST_LR",
+    "Fig1Result",
+    "fig1",
+    "regime_data",
+    "summarise",
+]
+
+# regime -> (pixel scale, initialisation)
+REGIMES = {
+    "paper": ("paper", "paper"),
+    "modern": ("unit", "gain"),
+    "paper_pixels_gain_init": ("paper", "gain"),
+    "unit_pixels_paper_init": ("unit", "paper"),
+}
+ACTIVATIONS = ("relu", "tanh")
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+# the best rate of each (regime, activation) on LEARNING_RATES: book/data/fig1_grid.json
+BEST_LR = {
+    ("paper", "relu"): 1e-3,
+    ("paper", "tanh"): 3e-2,
+    ("modern", "relu"): 1e-2,
+    ("modern", "tanh"): 3e-2,
+    ("paper_pixels_gain_init", "relu"): 1e-3,
+    ("paper_pixels_gain_init", "tanh"): 1e-2,
+    ("unit_pixels_paper_init", "relu"): 1e-2,
+    ("unit_pixels_paper_init", "tanh"): 3e-2,
+}
+TARGET = 0.25  # Fig. 1's training error
+
+
+@dataclass
+class Fig1Result:
+    """One seed of Fig. 1: each net's History and the epochs it needed to reach ``target``.
+
+    ``speedup`` is tanh epochs / ReLU epochs. When the tanh net never reaches the target within
+    ``max_epochs`` it is ``max_epochs / relu_epochs``, a lower bound (``lower_bound`` True);
+    when the ReLU net never reaches it, ``speedup`` is None.
+    """
+
+    regime: str
+    seed: int
+    target: float
+    max_epochs: int
+    learning_rates: dict[str, float]
+    histories: dict[str, History] = field(repr=False)
+    epochs: dict[str, int | None]
+    speedup: float | None
+    lower_bound: bool
+
+
+def regime_data(
+    regime: str, *, num_train: int = 2000, seed: int = 0
+) -> TensorDataset:
+    """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2)."""
+    pixels, _ = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
+    check_int(num_train, "num_train", minimum=10)
+    per_class = num_train // 10
+    data = PhotoPatches(per_class, stored=32, seed=seed)
+    images = data.raw.float()  # (N, 3, 32, 32), 0–255
+    images = images - images.mean(dim=0)  # §2: subtract the mean image
+    if pixels == "unit":
+        images = images / 255
+    return TensorDataset(images, data.labels)
+
+
+def _build(activation: str, init: str, seed: int) -> torch.nn.Module:
+    generator = torch.Generator().manual_seed(seed)
+    model = fig1_net(activation)
+    if init == "paper":
+        return paper_init_(model, generator=generator)
+    return gain_init_(model, activation, generator=generator)
+
+
+def _reached(target: float):
+    def stop(history: History) -> bool:
+        return history.train_error[-1] <= target
+
+    return stop
+
+
+def train_one(
+    regime: str, activation: str, lr: float, data: TensorDataset, *,
+    seed: int = 0, max_epochs: int = 12, target: float = TARGET, device=None,
+) -> History:  # fmt: skip
+    """Return the History of one Fig. 1 net, stopped once it reaches ``target``."""
+    check_choice(activation, "activation", ACTIVATIONS)
+    _, init = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
+    config = TrainConfig(
+        epochs=max_epochs, lr=lr, weight_decay=0.0, schedule="constant",
+        seed=seed, progress=False,
+    )  # fmt: skip  (Fig. 1: "no regularization of any kind")
+    model = _build(activation, init, seed)
+    return train(model, data, None, config, device=device, callback=_reached(target))
+
+
+def fig1(
+    regime: str = "paper", seed: int = 0, *, target: float = TARGET,
+    max_epochs: int = 12, num_train: int = 2000,
+    learning_rates: dict[str, float] | None = None, device=None,
+) -> Fig1Result:  # fmt: skip
+    """Return a :class:`Fig1Result`: ReLU and tanh nets trained to ``target`` error (§3.1).
+
+    Each net uses its regime's best learning rate (:data:`BEST_LR`) unless ``learning_rates``
+    ({"relu": …, "tanh": …}) is given; training stops at the target or after ``max_epochs``.
+    The quick configuration (2,000 patches, 12 epochs at most) takes about 10–25 s on 2 cores.
+    """
+    check_choice(regime, "regime", tuple(REGIMES))
+    check_int(seed, "seed", minimum=0)
+    check_int(max_epochs, "max_epochs")
+    check_positive_float(target, "target")
+    rates = {a: BEST_LR[(regime, a)] for a in ACTIVATIONS}
+    if learning_rates is not None:
+        if not isinstance(learning_rates, dict) or set(learning_rates) != set(rates):
+            raise ValueError(
+                f"learning_rates must be a dict with keys 'relu' and 'tanh', "
+                f"got {learning_rates!r}"
+            )
+        rates = {a: check_positive_float(v, f"learning_rates[{a!r}]")
+                 for a, v in learning_rates.items()}  # fmt: skip
+    data = regime_data(regime, num_train=num_train, seed=seed)
+    histories = {
+        a: train_one(regime, a, rates[a], data, seed=seed, max_epochs=max_epochs,
+                     target=target, device=device)
+        for a in ACTIVATIONS
+    }  # fmt: skip
+    epochs = {a: epochs_to_reach(h, target) for a, h in histories.items()}
+    relu, tanh = epochs["relu"], epochs["tanh"]
+    lower_bound = relu is not None and tanh is None
+    speedup = None if relu is None else (tanh or max_epochs) / relu
+    return Fig1Result(
+        regime, seed, target, max_epochs, rates, histories, epochs, speedup, lower_bound
+    )
+
+
+def summarise(results: list[Fig1Result]) -> dict[str, float]:
+    """Return the median, minimum and maximum speed-up over seeds (None counts as 0)."""
+    if not results:
+        raise ValueError("results must hold at least one Fig1Result, got none")
+    values = [r.speedup or 0.0 for r in results]
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+    }
+
+
+def lr_grid(
+    regime: str, activation: str, *, seed: int = 0, max_epochs: int = 12,
+    learning_rates: tuple[float, ...] = LEARNING_RATES, device=None,
+) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
+    """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
+
+    A run stops once it can no longer beat the best so far (it has used as many epochs as
+    the fastest run without reaching the target), so the grid costs little more than its
+    fastest run per rate. The best rate is the fewest epochs, ties broken by lower error.
+    """
+    data = regime_data(regime, seed=seed)
+    results: dict[float, dict[str, float | int | None]] = {}
+    budget = max_epochs
+    # middle rates first: the fastest run is found early and prunes the rest
+    order = sorted(learning_rates, key=lambda lr: abs(math.log10(lr) + 2.25))
+    for lr in order:
+        history = train_one(regime, activation, lr, data, seed=seed, max_epochs=budget,
+                            device=device)  # fmt: skip
+        reached = epochs_to_reach(history, TARGET)
+        results[lr] = {
+            "epochs": reached, "epochs_run": len(history),
+            "error": round(history.train_error[-1], 4),
+        }  # fmt: skip
+        if reached is not None:
+            budget = min(budget, reached)
+    return dict(sorted(results.items()))
+
+
+def best_rate(grid: dict[float, dict[str, float | int | None]]) -> float:
+    """Return the grid's best learning rate: fewest epochs to the target, then lowest error."""
+
+    def score(item):
+        epochs = item[1]["epochs"]
+        return (float("inf") if epochs is None else epochs, item[1]["error"])
+
+    return min(grid.items(), key=score)[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure every regime's learning-rate grid and write it as JSON (the committed file)."""
+    import argparse
+    import json
+    import time
+
+    from ..runtime import hardware_summary
+
+    parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_speed")
+    parser.add_argument("--output", default="book/data/fig1_grid.json")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    start = time.time()
+    table = {}
+    for regime in REGIMES:
+        for activation in ACTIVATIONS:
+            grid = lr_grid(regime, activation, seed=args.seed)
+            best = best_rate(grid)
+            table[f"{regime}/{activation}"] = {
+                "best": best, "runs": {f"{lr:g}": v for lr, v in grid.items()},
+            }  # fmt: skip
+            print(regime, activation, "best", best, grid, flush=True)
+    record = {
+        "command": "python -m alexnet_core.lab.relu_speed " + " ".join(argv or []),
+        "seed": args.seed, "target": TARGET, "num_train": 2000,
+        "hardware": hardware_summary(), "seconds": round(time.time() - start),
+        "grid": table,
+    }  # fmt: skip
+    with open(args.output, "w") as file:
+        json.dump(record, file, indent=1)
+    print("wrote", args.output)
+
+
+if __name__ == "__main__":
+    main()

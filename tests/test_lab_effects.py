@@ -1,0 +1,152 @@
+"""Tests for the paper's-effects experiments: relu_speed (Fig. 1), regularisation (§4), kernels (Fig. 3).
+
+The experiments' claims (ReLU faster, dropout and augmentation lower the test error, edge-like
+kernels) are checked by the chapters and by tests/test_effects_claims.py on other seeds; here the
+functions are checked on tiny budgets against independent references.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from alexnet_core.lab import kernels, regularisation, relu_speed
+
+GRID = Path(__file__).resolve().parents[1] / "book" / "data" / "fig1_grid.json"
+
+
+def _naive_autocorrelation(weight: torch.Tensor) -> float:
+    values = []
+    for kernel in weight.double():
+        for channel in kernel:
+            a = channel - channel.mean()
+            energy = float((a * a).sum())
+            h, w = a.shape
+            across = sum(float(a[y, x] * a[y, x + 1]) for y in range(h) for x in range(w - 1))
+            down = sum(float(a[y, x] * a[y + 1, x]) for y in range(h - 1) for x in range(w))
+            values.append((across / energy + down / energy) / 2)
+    return sum(values) / len(values)
+
+
+def test_autocorrelation_matches_a_naive_loop():
+    weight = torch.randn(4, 3, 5, 5, generator=torch.Generator().manual_seed(0))
+    assert math.isclose(
+        kernels.spatial_autocorrelation(weight), _naive_autocorrelation(weight), rel_tol=1e-9
+    )
+
+
+def test_autocorrelation_separates_noise_edges_and_checkerboards():
+    noise = torch.randn(96, 3, 5, 5, generator=torch.Generator().manual_seed(1))
+    ramp = torch.linspace(-1, 1, 5)
+    edge = (ramp[None, :] + 0 * ramp[:, None]).expand(2, 3, 5, 5)  # a horizontal ramp
+    checker = ((torch.arange(5)[:, None] + torch.arange(5)) % 2 * 2 - 1).float()
+    assert abs(kernels.spatial_autocorrelation(noise)) < 0.05
+    # a ramp: 0.4 across (5 steps of a line), 0.8 down (identical rows); mean 0.6
+    assert kernels.spatial_autocorrelation(edge + 0.01 * noise[:2]) > 0.4
+    assert kernels.spatial_autocorrelation(checker.expand(1, 3, 5, 5)) < -0.7
+
+
+@pytest.mark.parametrize(
+    ("weight", "error"),
+    [(torch.zeros(2, 3, 5), ValueError), (torch.ones(1, 1, 3, 3), ValueError),
+     ([[1.0]], TypeError), (torch.ones(1, 1, 1, 5), ValueError)],
+)  # fmt: skip
+def test_autocorrelation_bad_input(weight, error):
+    with pytest.raises(error, match="weight"):
+        kernels.spatial_autocorrelation(weight)
+
+
+def test_fig1_grid_file_agrees_with_best_lr_and_every_best_is_interior():
+    record = json.loads(GRID.read_text())
+    assert record["command"].startswith("python -m alexnet_core.lab.relu_speed")
+    rates = sorted(relu_speed.LEARNING_RATES)
+    for (regime, activation), lr in relu_speed.BEST_LR.items():
+        entry = record["grid"][f"{regime}/{activation}"]
+        assert math.isclose(entry["best"], lr), (regime, activation)
+        assert rates[0] < lr < rates[-1], f"{regime}/{activation}: best {lr} on the edge"
+
+
+def test_best_rate_prefers_fewer_epochs_then_lower_error():
+    grid = {
+        0.01: {"epochs": 4, "error": 0.2},
+        0.03: {"epochs": 3, "error": 0.24},
+        0.1: {"epochs": 3, "error": 0.1},
+        0.3: {"epochs": None, "error": 0.9},
+    }
+    assert relu_speed.best_rate(grid) == 0.1
+
+
+def test_regime_data_scales_and_centres():
+    paper = relu_speed.regime_data("paper", num_train=100).tensors[0]
+    unit = relu_speed.regime_data("unit_pixels_paper_init", num_train=100).tensors[0]
+    torch.testing.assert_close(paper / 255, unit)
+    torch.testing.assert_close(paper.mean(0), torch.zeros(3, 32, 32), atol=1e-3, rtol=0)
+    assert paper.abs().max() > 50  # raw 0–255 values, not 0–1
+
+
+def test_fig1_reports_a_lower_bound_when_tanh_never_reaches(monkeypatch):
+    calls = []
+
+    def fake(regime, activation, lr, data, **kw):
+        from alexnet_core.history import History
+
+        history = History()
+        errors = [0.5, 0.2] if activation == "relu" else [0.8] * 6
+        for epoch, error in enumerate(errors, 1):
+            history._append(epoch=epoch, train_loss=1.0, train_error=error, test_loss=None,
+                            test_error=None, lr=lr, seconds=0.1, images_per_second=1.0)  # fmt: skip
+        calls.append((activation, lr))
+        return history
+
+    monkeypatch.setattr(relu_speed, "train_one", fake)
+    result = relu_speed.fig1("paper", 0, max_epochs=6, num_train=100)
+    assert result.epochs == {"relu": 2, "tanh": None}
+    assert result.lower_bound and result.speedup == 3.0
+    assert calls == [("relu", relu_speed.BEST_LR[("paper", "relu")]),
+                     ("tanh", relu_speed.BEST_LR[("paper", "tanh")])]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(regime="fancy"), ValueError, "regime"),
+        (dict(seed=-1), ValueError, "seed"),
+        (dict(max_epochs=0), ValueError, "max_epochs"),
+        (dict(learning_rates={"relu": 0.1}), ValueError, "learning_rates"),
+        (dict(learning_rates={"relu": 0.1, "tanh": -1.0}), ValueError, "learning_rates"),
+    ],
+)
+def test_fig1_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        relu_speed.fig1(**kwargs)
+
+
+def test_final_error_and_spread():
+    assert regularisation.final_error([0.9, 0.5, 0.4, 0.3, 0.2, 0.1, 0.3], last=2) == 0.2
+    assert regularisation.spread([0.2, 0.25, 0.21]) == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="errors"):
+        regularisation.final_error([])
+
+
+@pytest.mark.slow
+def test_dropout_overfit_runs_both_arms_from_one_seed():
+    result = regularisation.dropout_overfit(3, per_class=5, test_per_class=5, epochs=2)
+    assert set(result.records) == {"dropout 0.5", "no dropout"}
+    for record in result.records.values():
+        assert len(record.history) == 2 and len(record.clean_train_error) == 2
+    assert result.gain == pytest.approx(result.test_error_without - result.test_error_with)
+
+
+@pytest.mark.slow
+def test_first_layer_filters_records_snapshots_and_the_change():
+    result = kernels.first_layer_filters(3, epochs=1, per_class=5)
+    assert len(result.snapshots) == 2 and result.initial.shape == (96, 3, 5, 5)
+    torch.testing.assert_close(result.change, result.trained - result.initial)
+    assert result.autocorrelation == pytest.approx(
+        kernels.spatial_autocorrelation(result.change)
+    )
+    assert abs(result.autocorrelation_at_init) < 0.1
