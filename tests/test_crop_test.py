@@ -72,3 +72,26 @@ def test_enlarged_resizes_and_keeps_labels():
 def test_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_gain_interval_is_a_paired_bootstrap_of_the_per_image_differences():
+    centre = torch.tensor([True] * 30 + [False] * 70)
+    ten = centre.clone()
+    ten[:10] = False  # ten-crop fixes 10 of the 30 centre mistakes
+    errors = CropErrors((0.3,) * 10, 0.2, 100, centre_wrong=centre, ten_crop_wrong=ten)
+    difference, low, high = errors.gain_interval(resamples=4000)
+    assert difference == pytest.approx(-0.1)
+    # binomial reference: 10 of 100 paired differences are -1, the rest 0
+    se = (0.1 * 0.9 / 100) ** 0.5
+    assert low == pytest.approx(-0.1 - 1.96 * se, abs=0.02)
+    assert high == pytest.approx(-0.1 + 1.96 * se, abs=0.02)
+    assert low < difference < high < 0
+
+
+def test_gain_interval_from_crop_errors_matches_the_reported_errors():
+    model, (images, labels) = tiny_model(), data()
+    result = crop_errors(model, images, labels, 8)
+    difference, _, _ = result.gain_interval(resamples=200)
+    assert difference == pytest.approx(result.ten_crop - result.centre, abs=1e-6)
+    with pytest.raises(ValueError, match="level"):
+        result.gain_interval(level=1.5)

@@ -10,7 +10,7 @@ than the network's input (e.g. CIFAR-10's 32×32 to 36×36) so that crops of the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -45,11 +45,36 @@ class CropErrors:
     per_crop: tuple[float, ...]
     ten_crop: float
     count: int
+    # per image: wrong on the centre patch / wrong with the ten-patch average (bool, (N,))
+    centre_wrong: Tensor | None = field(default=None, repr=False, compare=False)
+    ten_crop_wrong: Tensor | None = field(default=None, repr=False, compare=False)
 
     @property
     def centre(self) -> float:
         """Return the error of the single centre patch (the usual one-crop test)."""
         return self.per_crop[4]
+
+    def gain_interval(
+        self, *, level: float = 0.95, resamples: int = 10_000, seed: int = 0
+    ) -> tuple[float, float, float]:
+        """Return (ten-crop − centre error, low, high): a paired bootstrap interval.
+
+        The same images are resampled for both errors (they are paired: one net, one test
+        set), ``resamples`` times; the interval holds the central ``level`` of the
+        resampled differences.
+        """
+        if self.centre_wrong is None or self.ten_crop_wrong is None:
+            raise ValueError("gain_interval needs the per-image results of crop_errors")
+        check_int(resamples, "resamples", minimum=100)
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, got {level!r}")
+        difference = self.ten_crop_wrong.double() - self.centre_wrong.double()  # (N,)
+        generator = torch.Generator().manual_seed(seed)
+        picks = torch.randint(len(difference), (resamples, len(difference)), generator=generator)
+        means = difference[picks].mean(dim=1)
+        tail = (1 - level) / 2
+        low, high = torch.quantile(means, torch.tensor([tail, 1 - tail], dtype=torch.float64))
+        return float(difference.mean()), float(low), float(high)
 
     def __str__(self) -> str:
         lines = [
@@ -91,7 +116,7 @@ def crop_errors(
         return ten_crop(chunk, crop_size).flatten(0, 1)  # (n·10, C, c, c)
 
     wrong_per_crop = torch.zeros(10, dtype=torch.long)
-    wrong_average = 0
+    centre_wrong, average_wrong = [], []
     batches = zip(images.split(batch_size), labels.split(batch_size))
     for logits, truth in predictions(
         model, batches, model_device(model), augment=patches
@@ -100,12 +125,16 @@ def crop_errors(
             logits.softmax(dim=1).view(len(truth), 10, -1).cpu()
         )  # (n, 10, K)
         truth = truth.cpu()
-        wrong_per_crop += (probabilities.argmax(dim=2) != truth[:, None]).sum(dim=0)
-        wrong_average += int((probabilities.mean(dim=1).argmax(dim=1) != truth).sum())
+        wrong = probabilities.argmax(dim=2) != truth[:, None]  # (n, 10)
+        wrong_per_crop += wrong.sum(dim=0)
+        centre_wrong.append(wrong[:, 4])
+        average_wrong.append(probabilities.mean(dim=1).argmax(dim=1) != truth)
     count = len(images)
+    centre, average = torch.cat(centre_wrong), torch.cat(average_wrong)
     return CropErrors(
-        tuple((wrong_per_crop / count).tolist()), wrong_average / count, count
-    )
+        tuple((wrong_per_crop / count).tolist()), float(average.double().mean()), count,
+        centre_wrong=centre, ten_crop_wrong=average,
+    )  # fmt: skip
 
 
 def enlarged(dataset: Dataset, image_size: int) -> TensorDataset:
