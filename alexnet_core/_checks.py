@@ -19,6 +19,7 @@ __all__ = [
     "check_probability",
     "check_choice",
     "check_finite",
+    "check_generator",
 ]
 
 
@@ -142,3 +143,14 @@ def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
         options = ", ".join(repr(c) for c in choices)
         raise ValueError(f"{name} must be one of {options}, got {value!r}")
     return value
+
+
+def check_generator(generator: object) -> torch.device:
+    """Return the device to draw on: ``generator``'s, or the CPU when it is None."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        # e.g. a seed passed by mistake
+        raise TypeError(
+            f"generator must be a torch.Generator or None, got {generator!r} "
+            f"({type(generator).__name__})"
+        )
+    return generator.device if generator is not None else torch.device("cpu")

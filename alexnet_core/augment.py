@@ -13,7 +13,10 @@ NIPS 2012.
   every pixel of an image add ``[p1 p2 p3][α1λ1 α2λ2 α3λ3]^T`` with ``αi ~ N(0, 0.1²)`` drawn once per
   image each time it is used (:func:`sample_lighting`, :func:`lighting_shift`, :func:`pca_lighting`).
 * :func:`augment_batch` does crop + flip + lighting in one pass over the output. On CPU it is one
-  strided ``torch.add`` per image into a preallocated batch; on accelerators it is one index gather.
+  strided ``torch.add`` per image into a preallocated batch; on accelerators it is one index gather
+  (both in ``alexnet_core.fused_crops``).
+
+The fancy-PCA functions live in ``alexnet_core.lighting`` and are re-exported here.
 
 Like torchvision's transforms v2, drawing the random parameters (``sample_*``) is separate from
 applying them, so a ``torch.Generator`` reproduces an augmentation exactly and tests can fix it.
@@ -29,12 +32,20 @@ import torch
 from torch import Tensor
 
 from alexnet_core._checks import (
-    check_finite,
+    check_generator,
     check_images,
     check_int,
-    check_positive_float,
     check_probability,
     check_tensor,
+)
+from alexnet_core.fused_crops import crop_flip_gather as _crop_flip_gather
+from alexnet_core.fused_crops import fused_crops
+from alexnet_core.lighting import (
+    checked_shifts,
+    fit_pca,
+    lighting_shift,
+    pca_lighting,
+    sample_lighting,
 )
 
 __all__ = [
@@ -88,16 +99,6 @@ class CropFlipParams:
         return len(self.tops)
 
 
-def _generator_device(generator: torch.Generator | None) -> torch.device:
-    if generator is not None and not isinstance(
-        generator, torch.Generator
-    ):  # e.g. a seed passed by mistake
-        raise TypeError(
-            f"generator must be a torch.Generator or None, got {generator!r} ({type(generator).__name__})"
-        )
-    return generator.device if generator is not None else torch.device("cpu")
-
-
 def _image_hw(image_size: int | tuple[int, int]) -> tuple[int, int]:
     if isinstance(image_size, int) and not isinstance(image_size, bool):
         return check_int(image_size, "image_size"), image_size
@@ -141,7 +142,7 @@ def sample_crop_flip(
     flip_probability = check_probability(
         flip_probability, "flip_probability", allow_one=True
     )
-    device = _generator_device(generator)
+    device = check_generator(generator)
     tops = torch.randint(
         0, height - crop_size + 1, (batch_size,), generator=generator, device=device
     )
@@ -179,107 +180,7 @@ def _crop_flip_loop(
     images: Tensor, params: CropFlipParams, shifts: Tensor | None
 ) -> Tensor:
     """CPU path: one strided op per image, straight into a preallocated (N, C, c, c) output."""
-    return _fused_crops(images, params, shifts)
-
-
-def _fused_crops(
-    source: Tensor,
-    params: CropFlipParams,
-    shifts: Tensor | None,
-    *,
-    rows: list[int] | None = None,
-    scale: float | None = None,
-    offset: Tensor | None = None,
-) -> Tensor:
-    """Return ``flip?(source[rows[i]][:, window_i] · scale + offset[:, window_i]) + shifts[i]``: (N, C, c, c).
-
-    A missing ``scale``, ``offset`` (C, H, W) or ``shifts`` (N, C) is left out. ``source`` (M, C, H, W)
-    is float, or uint8 storage (memory-mapped, see ``alexnet_core.prepared``) converted to float32 on
-    the way. Crop, conversion and lighting shift happen in one ``torch.add(…, out=…)`` per image into a
-    preallocated batch; an ``offset`` (a negated mean image, §2) adds a second pass. A mirrored window
-    costs one extra copy (torch has no negative strides), made on uint8 before the conversion when the
-    source is uint8 (4× fewer bytes). The loop runs on one thread (see the comment there); an earlier
-    version that split the images between Python threads and the windows into sub-grain row bands
-    was 2–4× slower.
-    """
-    n, channels, c = len(params), source.shape[1], params.crop_size
-    dtype = source.dtype if source.is_floating_point() else torch.float32
-    out = torch.empty(
-        (n, channels, c, c), dtype=dtype, device=source.device
-    )  # (N, C, c, c)
-    targets = out.unbind(0)
-    biases = (
-        [None] * n if shifts is None else shifts.to(dtype)[:, :, None, None].unbind(0)
-    )  # (C, 1, 1) each
-    sources = source.unbind(0) if rows is None else [source[r] for r in rows]
-    jobs = zip(
-        params.tops.tolist(),
-        params.lefts.tolist(),
-        params.flips.tolist(),
-        sources,
-        targets,
-        biases,
-    )
-    # Each per-image op is small (C·c² elements). On two threads every op ends in an OpenMP
-    # barrier, and with a busy neighbour process a barrier waits for a descheduled thread
-    # (measured on 2 cores at load 4-5: 10-50x slower); one thread moves a window at about 0.8
-    # of the two-thread rate when idle. set_num_threads sets this thread's OpenMP count only
-    # (running threads keep theirs) and costs well under a microsecond.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for top, left, flip, image, target, bias in jobs:
-            window = image[:, top : top + c, left : left + c]  # (C, c, c) view, no copy
-            if flip:
-                window = window.flip(-1)
-            if offset is not None:
-                piece = offset[:, top : top + c, left : left + c]
-                torch.add(
-                    piece.flip(-1) if flip else piece,
-                    window,
-                    alpha=1.0 if scale is None else scale,
-                    out=target,
-                )
-                if bias is not None:
-                    target.add_(bias)
-            elif bias is None:
-                target.copy_(window) if scale is None else torch.mul(
-                    window, scale, out=target
-                )
-            elif scale is None:
-                torch.add(window, bias, out=target)  # crop, (flip,) lighting: one pass
-            else:
-                torch.add(
-                    bias, window, alpha=scale, out=target
-                )  # crop, (flip,) convert, lighting: one pass
-    finally:
-        torch.set_num_threads(threads)
-    return out
-
-
-def _crop_flip_gather(
-    images: Tensor, params: CropFlipParams, shifts: Tensor | None
-) -> Tensor:
-    """Accelerator path: one gather with precomputed per-image pixel indices, no Python loop."""
-    n, channels, height, width = images.shape
-    c, device = params.crop_size, images.device
-    steps = torch.arange(c, device=device)
-    tops, lefts, flips = (
-        p.to(device) for p in (params.tops, params.lefts, params.flips)
-    )
-    rows = tops[:, None] + steps  # (N, c)
-    cols = lefts[:, None] + torch.where(flips[:, None], c - 1 - steps, steps)  # (N, c)
-    index = (
-        (rows[:, :, None] * width + cols[:, None, :])
-        .view(n, 1, c * c)
-        .expand(n, channels, c * c)
-    )
-    out = (
-        images.reshape(n, channels, height * width)
-        .gather(2, index)
-        .view(n, channels, c, c)
-    )
-    return out if shifts is None else out.add_(shifts[:, :, None, None])
+    return fused_crops(images, params, shifts)
 
 
 def _apply_crop_flip(
@@ -371,106 +272,6 @@ def ten_crop_predict(
     return torch.cat(averaged)
 
 
-def fit_pca(images: Tensor) -> tuple[Tensor, Tensor]:
-    """Return (eigenvalues (3,), eigenvectors (3, 3) as columns) of the RGB covariance (§4.1).
-
-    The covariance (normalised by n − 1) is over the RGB values of every pixel of every image;
-    ``images`` is (N, 3, H, W) or (3, H, W). Computed in float64, returned in the input's dtype.
-    Eigenvalues are in descending order and clamped at 0; each eigenvector's largest-magnitude
-    component is made positive, so the result is deterministic.
-    """
-    images = check_tensor(images, "images", ndim=(3, 4))
-    images = check_images(images, batched=images.ndim == 4)
-    check_finite(images, "images")
-    pixels = images.movedim(-3, -1).reshape(-1, 3).double()  # (n, 3)
-    if len(pixels) < 2:
-        raise ValueError(
-            f"images must hold at least 2 pixels to estimate a covariance, got {len(pixels)}"
-        )
-    eigvals, eigvecs = torch.linalg.eigh(torch.cov(pixels.T))  # ascending
-    eigvals, eigvecs = eigvals.flip(0).clamp(min=0), eigvecs.flip(1)
-    largest = eigvecs.gather(0, eigvecs.abs().argmax(dim=0, keepdim=True))  # (1, 3)
-    eigvecs = eigvecs * torch.where(largest < 0, -1.0, 1.0)
-    return eigvals.to(images.dtype), eigvecs.to(images.dtype)
-
-
-def _check_pca(eigvals: object, eigvecs: object | None = None) -> None:
-    eigvals = check_tensor(eigvals, "eigvals", floating=True)
-    if eigvals.shape != (3,):
-        raise ValueError(f"eigvals must have shape (3,), got {tuple(eigvals.shape)}")
-    check_finite(eigvals, "eigvals")
-    if eigvecs is not None:
-        eigvecs = check_tensor(eigvecs, "eigvecs", floating=True)
-        if eigvecs.shape != (3, 3):
-            raise ValueError(
-                f"eigvecs must have shape (3, 3) (eigenvectors as columns), got {tuple(eigvecs.shape)}"
-            )
-        check_finite(eigvecs, "eigvecs")
-
-
-def sample_lighting(
-    batch_size: int,
-    eigvals: Tensor,
-    std: float = 0.1,
-    *,
-    generator: torch.Generator | None = None,
-) -> Tensor:
-    """Return the fancy-PCA coefficients α ~ N(0, std), one row per image: (N, 3) (§4.1).
-
-    Drawn on the generator's device in ``eigvals``' dtype, then moved to ``eigvals``' device.
-    """
-    batch_size = check_int(batch_size, "batch_size")
-    _check_pca(eigvals)
-    std = check_positive_float(std, "std", allow_zero=True)
-    draws = torch.randn(
-        (batch_size, 3),
-        generator=generator,
-        device=_generator_device(generator),
-        dtype=eigvals.dtype,
-    )
-    return (draws * std).to(eigvals.device)
-
-
-def lighting_shift(alphas: Tensor, eigvals: Tensor, eigvecs: Tensor) -> Tensor:
-    """Return the RGB shift ``[p1 p2 p3][α1λ1 α2λ2 α3λ3]^T`` for each image: (N, 3) (§4.1)."""
-    _check_pca(eigvals, eigvecs)
-    alphas = check_tensor(alphas, "alphas", ndim=2, floating=True)
-    if alphas.shape[1] != 3:
-        raise ValueError(f"alphas must have shape (N, 3), got {tuple(alphas.shape)}")
-    return (alphas * eigvals) @ eigvecs.T  # row n = Σ_j α_nj λ_j p_j
-
-
-def pca_lighting(
-    images: Tensor,
-    eigvals: Tensor,
-    eigvecs: Tensor,
-    std: float = 0.1,
-    generator: torch.Generator | None = None,
-    *,
-    alphas: Tensor | None = None,
-) -> Tensor:
-    """Return ``images`` with one random RGB shift per image added to every pixel (§4.1 fancy PCA).
-
-    α is drawn afresh (:func:`sample_lighting`) on every call unless ``alphas`` (N, 3) is given.
-    """
-    images = check_images(images)
-    if alphas is None:
-        alphas = sample_lighting(len(images), eigvals, std, generator=generator)
-    shifts = _checked_shifts(images, alphas, eigvals, eigvecs)
-    return images + shifts[:, :, None, None]
-
-
-def _checked_shifts(
-    images: Tensor, alphas: Tensor, eigvals: Tensor, eigvecs: Tensor
-) -> Tensor:
-    shifts = lighting_shift(alphas, eigvals, eigvecs)
-    if len(shifts) != len(images):
-        raise ValueError(
-            f"alphas must have one row per image ({len(images)}), got {len(shifts)}"
-        )
-    return shifts.to(device=images.device, dtype=images.dtype)  # (N, 3)
-
-
 def augment_batch(
     images: Tensor,
     crop_size: int = 224,
@@ -512,7 +313,7 @@ def augment_batch(
     if lighting:
         if alphas is None:
             alphas = sample_lighting(len(images), eigvals, std, generator=generator)
-        shifts = _checked_shifts(images, alphas, eigvals, eigvecs)
+        shifts = checked_shifts(images, alphas, eigvals, eigvecs)
     return _apply_crop_flip(images, params, shifts)
 
 

@@ -316,3 +316,14 @@ def train(
                 if _end_of_epoch(run, callbacks):
                     break
     return run.history
+
+
+if __name__ == "__main__":  # the command line is a face (layer 5); this module has none
+    import sys
+
+    print(
+        "alexnet_core.train is the training loop, not a command: "
+        "run `python -m alexnet_core --help` for the command-line trainer",
+        file=sys.stderr,
+    )
+    sys.exit(2)

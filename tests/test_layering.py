@@ -1,9 +1,12 @@
-"""Imports point down (CONTRIBUTING.md's layer table), and nothing below the pictures is heavy.
+"""Imports point down (CONTRIBUTING.md's layer table), nothing below the pictures is heavy, and
+every module and function stays small.
 
 Walks the AST of every module of ``alexnet_core``: an import of a module in a higher layer fails,
 wherever it stands (a function-level import is still an upward dependency), and so does a
 module-level import of matplotlib, ipywidgets or marimo below the pictures layer. The table here
-must name every module, and so must CONTRIBUTING.md.
+must name every module, and so must CONTRIBUTING.md. A module over ``MAX_MODULE_LINES`` lines or a
+function (or method) over ``MAX_FUNCTION_LINES`` lines, decorators not counted, fails too
+(STYLE.md: "a module stays under ~400 lines; a function does one thing (under ~50 lines)").
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "alexnet_core"
 HEAVY = {"matplotlib", "ipywidgets", "marimo"}
 PICTURES = 4
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 50
 
 # module (dotted, below alexnet_core) -> layer; "lab" sits between training (3) and pictures (4)
 LAYERS = {
-    "_checks": 1, "lrn": 1, "augment": 1, "preprocess": 1,
+    "_checks": 1, "lrn": 1, "augment": 1, "lighting": 1, "fused_crops": 1, "preprocess": 1,
     "architecture": 2, "model": 2, "split": 2,
-    "shapes": 3, "data": 3, "natural": 3, "prepared": 3, "recipe": 3, "history": 3,
+    "shapes": 3, "data": 3, "natural": 3, "prepared": 3, "prepared_storage": 3, "prepared_batches": 3,
+    "recipe": 3, "history": 3,
     "runtime": 3, "evaluation": 3, "train": 3, "checkpoint": 3, "features": 3, "summary": 3,
     "lab": 3.5,
     "viz": 4, "widgets": 4,
@@ -132,3 +138,35 @@ def test_import_alexnet_core_pulls_in_no_pictures_or_notebooks():
     code = "import sys, alexnet_core; print(sorted(m for m in {'matplotlib', 'ipywidgets', 'marimo'} if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+def _too_long(path: Path) -> list[str]:
+    """Return a line for the module itself if it is too long and for each function that is."""
+    text = path.read_text()
+    problems = []
+    if len(text.splitlines()) > MAX_MODULE_LINES:
+        problems.append(f"{len(text.splitlines())} lines (at most {MAX_MODULE_LINES})")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            length = node.end_lineno - node.lineno + 1
+            if length > MAX_FUNCTION_LINES:
+                problems.append(
+                    f"line {node.lineno}: {node.name} is {length} lines (at most {MAX_FUNCTION_LINES})"
+                )
+    return problems
+
+
+@pytest.mark.parametrize("name", list(MODULES), ids=lambda n: n or "__init__")
+def test_modules_and_functions_stay_small(name):
+    problems = _too_long(MODULES[name])
+    assert not problems, f"{MODULES[name].relative_to(ROOT)}: " + "; ".join(problems)
+
+
+def test_the_size_check_sees_a_long_module_and_a_long_function(tmp_path):
+    fake = tmp_path / "big.py"
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))  # def + 50 = 51 lines
+    fake.write_text("def long():\n" + body + "\n" * MAX_MODULE_LINES)
+    problems = _too_long(fake)
+    assert len(problems) == 2 and "long is 51 lines" in problems[1]
+    fake.write_text("def short():\n" + body[: body.rindex("    x")])  # 50 lines: allowed
+    assert _too_long(fake) == []
