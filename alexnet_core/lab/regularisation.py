@@ -170,3 +170,64 @@ def augmentation_overfit(
 def median(values: list[float]) -> float:
     """Return the median of ``values`` (for summaries over seeds)."""
     return statistics.median(values)
+
+
+def _summary(results: list[OverfitResult]) -> dict:
+    withs = [r.test_error_with for r in results]
+    withouts = [r.test_error_without for r in results]
+    gains = [r.gain for r in results]
+    return {
+        "test_error_with": {str(r.seed): r.test_error_with for r in results},
+        "test_error_without": {str(r.seed): r.test_error_without for r in results},
+        "extra": {str(r.seed): r.extra for r in results},
+        "epochs_to_converge": {str(r.seed): r.epochs_to_converge for r in results},
+        "clean_train_error_without": {
+            str(r.seed): final_error(next(iter(r.records.values())).clean_train_error)
+            for r in results
+        },
+        "median_with": median(withs), "median_without": median(withouts),
+        "median_gain": median(gains),
+        "spread_with": spread(withs), "spread_without": spread(withouts),
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run an experiment over seeds and write its results as JSON (the committed file)."""
+    import argparse
+    import json
+    import sys
+    import time
+
+    from ..runtime import hardware_summary
+
+    parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.regularisation")
+    parser.add_argument("what", choices=("dropout", "augmentation"))
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--output", default=None, help="default book/data/<what>.json")
+    args = parser.parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    start = time.time()
+    results = []
+    for seed in seeds:
+        if args.what == "dropout":
+            result = dropout_overfit(seed)
+        else:
+            result = augmentation_overfit(seed, lighting=True)
+        print(seed, result.test_error_with, result.test_error_without, result.extra,
+              result.epochs_to_converge, flush=True)  # fmt: skip
+        results.append(result)
+    record = {
+        "command": "python -m alexnet_core.lab.regularisation "
+        + " ".join(sys.argv[1:] if argv is None else argv),
+        "seeds": seeds, "hardware": hardware_summary(),
+        "seconds": round(time.time() - start), "final_epochs": FINAL_EPOCHS,
+        args.what: _summary(results),
+    }  # fmt: skip
+    output = args.output or f"book/data/{args.what}.json"
+    with open(output, "w") as file:
+        json.dump(record, file, indent=1)
+    print("wrote", output)
+
+
+if __name__ == "__main__":
+    main()

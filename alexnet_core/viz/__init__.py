@@ -17,7 +17,7 @@ matplotlib is imported by this package and by :mod:`alexnet_core.widgets` only, 
 from .architecture import layer_costs_figure, split_costs_figure, two_tower_diagram
 from .augmentation import crop_window_figure, lighting_figure
 from .base import Figure, figure_to_png, subplots, to_display_image
-from .curves import fit_curves, grouped_curves, training_curves
+from .curves import fig1_figure, fit_curves, grouped_curves, training_curves
 from .images import activation_grid, filter_grid, image_row, neighbours_figure
 from .pooling import pooling_demo, pooling_windows
 from .results import results_bars, topk_figure
@@ -35,6 +35,7 @@ __all__ = [
     "training_curves",
     "grouped_curves",
     "fit_curves",
+    "fig1_figure",
     "two_tower_diagram",
     "layer_costs_figure",
     "split_costs_figure",

@@ -6,7 +6,7 @@ from typing import Mapping, Sequence
 
 from .base import Figure, subplots
 
-__all__ = ["training_curves", "grouped_curves", "fit_curves"]
+__all__ = ["training_curves", "grouped_curves", "fit_curves", "fig1_figure"]
 
 
 def training_curves(
@@ -150,5 +150,39 @@ def fit_curves(
     ax.legend(fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return figure
+
+
+def fig1_figure(results: Sequence[object], *, title: str | None = None) -> Figure:
+    """Return Fig. 1 as the paper draws it, one panel per result: ReLU solid, tanh dashed.
+
+    ``results`` are :class:`~alexnet_core.lab.relu_speed.Fig1Result` objects (their
+    ``histories``, ``target``, ``regime``, ``speedup`` and ``lower_bound`` are read).
+    """
+    if not results:
+        raise ValueError("results must hold at least one Fig1Result, got none")
+    figure, axes = subplots(
+        1, len(results), figsize=(4.2 * len(results), 3.3), squeeze=False, sharey=True
+    )
+    for ax, result in zip(axes[0], results):
+        for activation, style in (("relu", "-"), ("tanh", "--")):
+            history = result.histories[activation]
+            lr = result.learning_rates[activation]
+            ax.plot(history.epoch, history.train_error, style, color="black",
+                    label=f"{activation} (lr {lr:g})")  # fmt: skip
+        ax.axhline(result.target, color="grey", linewidth=0.8, linestyle=":")
+        ratio = result.speedup
+        said = "ReLU never reached it" if ratio is None else (
+            f"speed-up {'≥ ' if result.lower_bound else ''}{ratio:.2g}×"
+        )  # fmt: skip
+        ax.set_title(f"{result.regime}, seed {result.seed}: {said}", fontsize=9)
+        ax.set_xlabel("epochs")
+        ax.set_ylim(0, 0.95)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0, 0].set_ylabel("training error rate")
+    if title:
+        figure.suptitle(title, fontsize=10)
     figure.tight_layout()
     return figure
