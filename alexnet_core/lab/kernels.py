@@ -136,3 +136,77 @@ def first_layer_filters(
         tower_colourfulness=(float(scores[:half].mean()), float(scores[half:].mean())),
         tower_p=p, seconds=time.perf_counter() - start,
     )  # fmt: skip
+
+
+def save_filters(result: FiltersResult, path: str, *, command: str, per_class: int) -> None:
+    """Write a trained :class:`FiltersResult` as a small file ``load_filters`` reads back."""
+    from ..runtime import hardware_summary
+
+    torch.save(
+        {
+            "model": result.model.cpu().state_dict(),
+            "snapshots": torch.stack(result.snapshots),  # (epochs + 1, 96, 3, 5, 5)
+            "history": result.history.as_dict(),
+            "seed": result.seed, "per_class": per_class, "seconds": result.seconds,
+            "command": command, "hardware": hardware_summary(),
+        },
+        path,
+    )  # fmt: skip
+
+
+def load_filters(path: str, data: tuple[PhotoPatches, PhotoPatches]) -> FiltersResult:
+    """Return the :class:`FiltersResult` saved by ``python -m alexnet_core.lab.kernels``.
+
+    ``data`` must be the (train, test) patches it was trained on (same seed and size): the
+    mean image is computed from them again. Loaded with ``weights_only=True``.
+    """
+    record = torch.load(path, map_location="cpu", weights_only=True)
+    train_set = data[0]
+    if record["seed"] != train_set.seed or record["per_class"] * 10 != len(train_set):
+        raise ValueError(
+            f"data must be the patches {path} was trained on (seed {record['seed']}, "
+            f"{record['per_class']} per class), got seed {train_set.seed}, {len(train_set)}"
+        )
+    model = alexnet("cifar_towers", num_classes=len(train_set.classes), dropout=0.0)
+    model.load_state_dict(record["model"])
+    snapshots = list(record["snapshots"])
+    initial, trained = snapshots[0], snapshots[-1]
+    change = trained - initial
+    scores = colourfulness(change)
+    half = len(scores) // 2
+    return FiltersResult(
+        record["seed"], initial, trained, snapshots, History.from_dict(record["history"]),
+        model, Preprocess.fit(train_set.images, 32),
+        autocorrelation=spatial_autocorrelation(change),
+        autocorrelation_at_init=spatial_autocorrelation(initial),
+        autocorrelation_trained=spatial_autocorrelation(trained),
+        tower_colourfulness=(float(scores[:half].mean()), float(scores[half:].mean())),
+        tower_p=tower_difference(scores)[1], seconds=record["seconds"],
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Train the Fig. 3 net once for longer and write it (``book/data/filters.pt``)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.kernels")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--per-class", type=int, default=300)
+    parser.add_argument("--output", default="book/data/filters.pt")
+    args = parser.parse_args(argv)
+    data = (PhotoPatches(args.per_class, seed=args.seed),
+            PhotoPatches(100, split="test", seed=args.seed))  # fmt: skip
+    result = first_layer_filters(args.seed, epochs=args.epochs, data=data)
+    command = "python -m alexnet_core.lab.kernels " + " ".join(
+        sys.argv[1:] if argv is None else argv
+    )
+    save_filters(result, args.output, command=command, per_class=args.per_class)
+    print(f"autocorrelation of W - W0 {result.autocorrelation:+.3f}, of W0 "
+          f"{result.autocorrelation_at_init:+.3f}, of W {result.autocorrelation_trained:+.3f}; "
+          f"test error {result.history.test_error[-1]:.3f}; wrote {args.output}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

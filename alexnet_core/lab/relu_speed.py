@@ -71,8 +71,8 @@ BEST_LR = {
     ("modern", "tanh"): 3e-2,
     ("paper_pixels_gain_init", "relu"): 1e-4,  # the grid's edge: no rate reaches 25%
     ("paper_pixels_gain_init", "tanh"): 3e-2,
-    ("unit_pixels_paper_init", "relu"): 1e-2,
-    ("unit_pixels_paper_init", "tanh"): 3e-2,
+    ("unit_pixels_paper_init", "relu"): 3e-4,  # no rate reaches 25%: the lowest error
+    ("unit_pixels_paper_init", "tanh"): 3e-2,  # no rate reaches 25%: the lowest error
 }
 TARGET = 0.25  # Fig. 1's training error
 
