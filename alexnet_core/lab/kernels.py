@@ -96,8 +96,9 @@ def first_layer_filters(
 
     The quick configuration: 2,000 natural 40×40 patches (random 32×32 crops, flips and PCA
     lighting, the mean image subtracted, 0–1 pixels), He et al.'s initialisation (with §5's
-    N(0, 0.01²) this small net sits at chance for many epochs), SGD with momentum 0.9 and
-    weight decay 5e-4 at lr 0.02, batch 16, no dropout, 6 epochs.
+    N(0, 0.01²) this small net sits at chance for many epochs), SGD with momentum 0.9 at
+    lr 0.02, batch 16, no dropout and no weight decay (§5's decay would add a shrinking copy
+    of the random W₀ to the change W − W₀ that the chapter draws), 6 epochs.
     """
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs")
@@ -112,8 +113,9 @@ def first_layer_filters(
     conv1 = model.named_layer("conv1")
     snapshots = [conv1.weight.detach().cpu().clone()]
     config = TrainConfig(
-        epochs=epochs, batch_size=16, lr=0.02, schedule="constant", seed=seed, progress=False
-    )
+        epochs=epochs, batch_size=16, lr=0.02, weight_decay=0.0, schedule="constant",
+        seed=seed, progress=False,
+    )  # no weight decay: it would add a shrinking copy of W0, i.e. noise, to W - W0
 
     def snapshot(history: History) -> None:
         snapshots.append(conv1.weight.detach().cpu().clone())
