@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from matplotlib.ticker import MaxNLocator
+
 from .base import Figure, subplots
 
 __all__ = ["training_curves", "grouped_curves", "fit_curves", "fig1_figure"]
@@ -178,6 +180,7 @@ def fig1_figure(results: Sequence[object], *, title: str | None = None) -> Figur
         )  # fmt: skip
         ax.set_title(f"{result.regime}, seed {result.seed}: {said}", fontsize=9)
         ax.set_xlabel("epochs")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylim(0, 0.95)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
