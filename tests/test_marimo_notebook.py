@@ -1,5 +1,6 @@
 """Runs the marimo notebook (notebooks/alexnet.py) on the quick configuration and checks what it computed."""
 
+import ast
 import importlib.util
 import os
 import subprocess
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from alexnet_core import PAPER_CONNECTED, split_costs
 
@@ -15,13 +17,59 @@ NOTEBOOK = ROOT / "notebooks" / "alexnet.py"
 
 
 @pytest.fixture(scope="module")
-def run():
+def notebook():
     os.environ.setdefault("MARIMO_SKIP_UPDATE_CHECK", "1")
     spec = importlib.util.spec_from_file_location("alexnet_marimo", NOTEBOOK)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    outputs, defs = module.app.run()
+    return module
+
+
+@pytest.fixture(scope="module")
+def run(notebook):
+    """The notebook as a script: every run button unpressed, so nothing may download."""
+    import alexnet_core
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("the notebook opened CIFAR-10 without a button press")
+
+    saved = alexnet_core.cifar10
+    alexnet_core.cifar10 = no_download
+    try:
+        outputs, defs = notebook.app.run()
+    finally:
+        alexnet_core.cifar10 = saved
     return outputs, defs
+
+
+def _calls(tree):
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+
+
+def _name(call):
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def _with_parents(tree):
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child.parent = node
+    return tree
+
+
+def _ancestors(node):
+    while hasattr(node, "parent"):
+        node = node.parent
+        yield node
+
+
+TREE = _with_parents(ast.parse(NOTEBOOK.read_text()))
+RUN_BUTTONS = {
+    target.id
+    for node in ast.walk(TREE) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+    and ast.unparse(node.value.func) == "mo.ui.run_button"
+    for target in node.targets if isinstance(target, ast.Name)
+}
 
 
 def test_architecture_section(run):
@@ -30,12 +78,13 @@ def test_architecture_section(run):
     assert defs["architecture_table"][0].output_shape == (96, 55, 55)
 
 
-def test_relu_section_trains_both_nets(run):
+def test_relu_section_runs_the_packages_fig1_with_its_defaults(run):
     _, defs = run
-    histories = defs["relu_histories"]
-    assert set(histories) == {"ReLU", "tanh"}
-    assert all(len(h) == 6 for h in histories.values())
-    assert histories["ReLU"].train_error[-1] < histories["ReLU"].train_error[0]
+    result = defs["relu_result"]  # the default settings train once, without the button
+    assert (result.regime, result.seed, result.max_epochs) == defs["RELU_DEFAULTS"] == ("paper", 0, 12)
+    assert set(result.histories) == {"relu", "tanh"}
+    assert all(1 <= len(h) <= result.max_epochs for h in result.histories.values())
+    assert result.histories["relu"].train_error[-1] < result.histories["relu"].train_error[0]
 
 
 def test_lrn_section_uses_the_package(run):
@@ -56,10 +105,92 @@ def test_dropout_section_agrees_in_expectation(run):
     assert summary["inverted, training (mean)"] == pytest.approx(1.0, abs=0.2)
 
 
+def _pictures(figure):
+    return [image for ax in figure.axes for image in ax.get_images()]
+
+
+def test_lrn_panels_share_one_colour_scale(run):
+    _, defs = run
+    pictures = _pictures(defs["lrn_figure"])
+    assert len(pictures) == 16  # 8 maps before, 8 after
+    assert len({picture.get_clim() for picture in pictures}) == 1
+
+
+def test_dropout_masks_draw_kept_and_dropped_units_in_distinct_colours(run):
+    _, defs = run
+    paper, inverted = _pictures(defs["dropout_masks_figure"])
+    assert paper.get_clim() == inverted.get_clim()
+    colour = lambda picture, value: tuple(picture.cmap(picture.norm(value)))  # noqa: E731
+    # p = 0.5: the paper's kept units output 1, inverted dropout's 2, dropped units 0
+    kept_paper, kept_inverted, dropped = colour(paper, 1.0), colour(inverted, 2.0), colour(paper, 0.0)
+    assert len({kept_paper, kept_inverted, dropped}) == 3
+    assert paper.get_array().max() == 1.0 and inverted.get_array().max() == 2.0
+
+
+def test_figures_leave_room_for_their_titles(run):
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    _, defs = run
+    for name in ("lrn_figure", "dropout_masks_figure"):
+        assert isinstance(defs[name].get_layout_engine(), ConstrainedLayoutEngine), name
+
+
+def test_every_slider_shows_its_value():
+    sliders = [call for call in _calls(TREE) if ast.unparse(call.func) == "mo.ui.slider"]
+    assert len(sliders) >= 10
+    for call in sliders:
+        shown = {k.arg: ast.unparse(k.value) for k in call.keywords}.get("show_value")
+        assert shown == "True", f"line {call.lineno}: mo.ui.slider without show_value=True"
+
+
+def test_channel_slider_follows_the_layer(notebook, run):
+    import marimo as mo
+
+    _, defs = run
+    assert defs["channel_start"].stop == defs["layer_maps"].shape[0] - 16  # relu1: 96 maps
+    for channels, last in ((192, 176), (96, 80), (128, 112)):  # relu3, relu1, relu5
+        _, made = notebook.channel_controls.run(layer_maps=torch.zeros(channels, 4, 4), mo=mo)
+        assert made["channel_start"].stop == last
+
+
+def test_long_runs_show_progress():
+    long_runs = {"run_fig1", "fig1", "first_layer_filters", "train", "compare", "cifar10"}
+    for call in _calls(TREE):
+        if _name(call) in long_runs and call.args + call.keywords:  # not module.train()
+            progress = [
+                ast.unparse(item.context_expr.func)
+                for node in _ancestors(call) if isinstance(node, ast.With)
+                for item in node.items if isinstance(item.context_expr, ast.Call)
+            ]
+            assert {"mo.status.spinner", "mo.status.progress_bar"} & set(progress), (
+                f"line {call.lineno}: {_name(call)}(...) runs without a spinner or progress bar"
+            )
+
+
+def test_no_download_or_long_training_without_a_run_button():
+    assert {"run_relu", "run_filters"} <= RUN_BUTTONS
+    for call in _calls(TREE):
+        downloads = _name(call) == "cifar10" or any(
+            k.arg == "download" and ast.unparse(k.value) != "False" for k in call.keywords
+        )
+        if downloads or _name(call) == "first_layer_filters":
+            guards = [ast.unparse(node.test) for node in _ancestors(call) if isinstance(node, ast.If)]
+            assert any(f"{button}.value" in guard for guard in guards for button in RUN_BUTTONS), (
+                f"line {call.lineno}: {_name(call)}(...) runs without a run button press"
+            )
+
+
+def test_no_title_states_an_untrained_nets_error(run):
+    _, defs = run
+    assert defs["filters_result"] is None  # its button is unpressed in script mode
+    assert "untrained" in defs["towers_state"]
+
+
 def test_augmentation_and_filters_and_split(run):
     _, defs = run
     assert defs["augmented"].shape == (1, 3, 224, 224)
     assert defs["towers_model"].named_layer("conv1").weight.shape == (96, 3, 5, 5)
+    assert defs["layer_maps"].shape == (96, 16, 16)  # relu1 of the 32×32 astronaut
     assert defs["measured_bytes"] == split_costs(PAPER_CONNECTED).bytes_per_image
     assert defs["costs"].parameters == 60_965_224
 

@@ -78,7 +78,9 @@ def marimo_run_url():
         yield f"http://127.0.0.1:{port}/"
 
 
-DROPOUT_TEXT = "() => { const m = document.body.innerText.match(/paper, test \\(×\\(1−p\\)\\): (\\S+)/); return m ? m[1] : null; }"
+# Outputs' textContent, not the body's innerText: marimo skips rendering cells out of view (whose
+# innerText is then empty), and in edit mode the page also shows every cell's code.
+DROPOUT_TEXT = "() => { for (const e of document.querySelectorAll('.output-area')) { const m = e.textContent.match(/paper, test \\(×\\(1−p\\)\\): (\\S+)/); if (m) return m[1]; } return null; }"
 
 
 def _move_dropout_slider(page):
