@@ -1,17 +1,20 @@
 """The command-line trainer: ``python -m alexnet_core`` (one process, torchrun, or two towers).
 
-    python -m alexnet_core --dataset offline --epochs 5                     # CPU, seconds
+    python -m alexnet_core --epochs 3                         # CPU, natural-image patches, ~a minute
+    python -m alexnet_core --recipe paper --epochs 3          # §5 exactly
     python -m alexnet_core --dataset cifar10 --download --augment --epochs 30
-    python -m alexnet_core --dataset /data/imagenet/train --variant paper --augment
-    torchrun --nproc_per_node=4 -m alexnet_core.train --dataset cifar10 --epochs 30   # data parallel
+    python -m alexnet_core --dataset /data/imagenet-256/train --variant paper --recipe paper --augment
+    torchrun --nproc_per_node=4 -m alexnet_core --dataset cifar10 --epochs 30   # data parallel
     python -m alexnet_core --variant paper --two-tower cuda:0,cuda:1 ...     # §3.2 model parallel
 
-The defaults are the paper's recipe (§5): SGD with momentum 0.9 and weight decay 5e-4 (the paper's
-own update rule), batch 128, learning rate 0.01 divided by 10 when the validation error stops
-improving (at most three times). Under ``torchrun`` each process trains on its share of every
-batch (``DistributedDataParallel``, NCCL on GPUs, gloo on CPUs); ``--batch-size`` is the global
-batch, only rank 0 writes checkpoints and the metrics log, and after every optimizer step the ranks
-check that their parameters are still identical.
+``--recipe quick`` (the default) is He initialisation and batch 32, so that the small net learns
+in a minute on 2 CPU cores; ``--recipe paper`` is §5: N(0, 0.01²) weights, SGD with momentum 0.9
+and weight decay 5e-4 (the paper's own update rule), batch 128, learning rate 0.01 divided by 10
+when the validation error stops improving (at most three times). The run prints its settings.
+Under ``torchrun`` each process trains on its share of every batch
+(``DistributedDataParallel``, NCCL on GPUs, gloo on CPUs); ``--batch-size`` is the global batch,
+only rank 0 writes checkpoints, the metrics log and TensorBoard, and after every optimizer step
+the ranks check that their parameters are still identical. Data: :mod:`alexnet_core.cli_data`.
 """
 
 from __future__ import annotations
@@ -27,11 +30,11 @@ import torch
 from torch import nn
 
 from .architecture import VARIANTS
-from .augment import fit_pca
 from .checkpoint import Checkpointer
+from .cli_data import Inputs, inputs
+from .cli_distributed import parallel, sync_hook
 from .history import History
 from .model import alexnet
-from .preprocess import Preprocess
 from .recipe import TrainConfig
 from .runtime import pick_device
 from .train import train
@@ -55,18 +58,30 @@ def _probability(text: str) -> float:
 
 FLAG = "store_true"
 _DATASET_HELP = (
-    "'offline' (procedural, no download), 'cifar10', or the path of an ImageNet-style "
-    "folder (class/xxx.jpg)"
+    "'photos' (natural-image patches of 10 bundled photos, offline), 'offline' (procedural "
+    "shapes), 'cifar10', a prepared folder (python -m alexnet_core.prepared SRC DST) or an "
+    "ImageNet-style folder (class/xxx.jpg); a sibling val/ folder is the test set"
+)
+# --recipe: the settings that --batch-size, --lr, --dropout and --init default to
+RECIPES = {
+    "quick": dict(batch_size=32, lr=0.01, dropout=None, init="he"),
+    "paper": dict(batch_size=128, lr=0.01, dropout=None, init="paper"),
+}
+_RECIPE_HELP = (
+    "'quick' (default): He init + batch 32, so that a small net learns in a minute on 2 CPU "
+    "cores; it is not §5's recipe, whose N(0, 0.01²) init stays at chance at that scale. "
+    "'paper': §5 exactly (N(0, 0.01²) weights, biases 1 in conv2/4/5 and fc, batch 128, "
+    "lr 0.01). Explicit --batch-size/--lr/--dropout/--init override either"
 )
 # (group, flag, keywords of add_argument): the whole command line, one flag a row
 # fmt: off
 ARGUMENTS = [
-    ("data", "--dataset", dict(default="offline", help=_DATASET_HELP)),
+    ("data", "--dataset", dict(default="photos", help=_DATASET_HELP)),
     ("data", "--data-root", dict(default="data", help="where CIFAR-10 lives or is downloaded to")),
     ("data", "--download", dict(action=FLAG, help="allow downloading CIFAR-10 (needs internet)")),
-    ("data", "--num-train", dict(type=_positive_int, default=5000, help="offline dataset: training images")),
-    ("data", "--num-test", dict(type=_positive_int, default=1000, help="offline dataset: test images")),
-    ("data", "--augment", dict(action=FLAG, help="§4.1: random crops + horizontal flips (+ PCA lighting for folders)")),
+    ("data", "--num-train", dict(type=_positive_int, default=None, help="photos/offline: training images (default 2000/5000)")),
+    ("data", "--num-test", dict(type=_positive_int, default=None, help="photos/offline: test images (default 1000)")),
+    ("data", "--augment", dict(action=FLAG, help="§4.1: random crops + horizontal flips (+ PCA lighting for folders; a prepared folder always crops and flips, --augment adds the lighting)")),
     ("data", "--no-shuffle", dict(action=FLAG, help="keep the data order (for exact comparisons)")),
     ("model (§3)", "--variant", dict(choices=VARIANTS, default=None, help="default: 'cifar' for 32×32 data, 'paper' for folders")),
     ("model (§3)", "--activation", dict(choices=("relu", "tanh"), default="relu")),
@@ -74,10 +89,12 @@ ARGUMENTS = [
     ("model (§3)", "--lrn-convention", dict(choices=("paper", "pytorch"), default="paper")),
     ("model (§3)", "--plain-pooling", dict(action=FLAG, help="2×2/2 instead of the paper's overlapping 3×3/2 (§3.4)")),
     ("model (§3)", "--dropout", dict(type=_probability, default=None, help="dropout probability in fc6/fc7 (§4.2; variant default 0.5)")),
+    ("model (§3)", "--init", dict(choices=("he", "paper", "pytorch"), default=None, help="he: N(0, 2/fan_in); paper: §5's N(0, 0.01²); pytorch: torch's defaults (default: from --recipe)")),
     ("model (§3)", "--two-tower", dict(default=None, metavar="DEV0,DEV1", help="§3.2 model parallel: the paper's net split over two devices, e.g. cuda:0,cuda:1")),
+    ("training recipe (§5)", "--recipe", dict(choices=tuple(RECIPES), default="quick", help=_RECIPE_HELP)),
     ("training recipe (§5)", "--epochs", dict(type=_positive_int, default=10)),
-    ("training recipe (§5)", "--batch-size", dict(type=_positive_int, default=128, help="global batch (split across processes under torchrun)")),
-    ("training recipe (§5)", "--lr", dict(type=float, default=0.01)),
+    ("training recipe (§5)", "--batch-size", dict(type=_positive_int, default=None, help="global batch, split across processes under torchrun (default: from --recipe)")),
+    ("training recipe (§5)", "--lr", dict(type=float, default=None, help="learning rate (default: from --recipe)")),
     ("training recipe (§5)", "--momentum", dict(type=float, default=0.9)),
     ("training recipe (§5)", "--weight-decay", dict(type=float, default=5e-4)),
     ("training recipe (§5)", "--optimizer", dict(choices=("paper", "sgd"), default="paper", help="'paper': §5's update rule; 'sgd': torch.optim.SGD")),
@@ -88,10 +105,18 @@ ARGUMENTS = [
     ("run", "--amp", dict(action=FLAG, help="mixed precision on CUDA")),
     ("run", "--compile", dict(action=FLAG, help="torch.compile the model")),
     ("run", "--checkpoint-dir", dict(default=None, help="write checkpoint.pt and metrics.jsonl here")),
+    ("run", "--tensorboard", dict(default=None, metavar="DIR", help="write TensorBoard scalars here (pip install tensorboard)")),
     ("run", "--resume", dict(action=FLAG, help="continue from --checkpoint-dir/checkpoint.pt")),
     ("run", "--no-progress", dict(action=FLAG, help="no tqdm progress bars")),
 ]
 # fmt: on
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    def _get_help_string(self, action: argparse.Action) -> str:  # no "(default: None)"
+        return (
+            action.help if action.default is None else super()._get_help_string(action)
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train AlexNet the paper's way (Krizhevsky et al. 2012, §5) on offline "
         "images, CIFAR-10 or an ImageNet-style folder. Runs as one process or under torchrun "
         "(data parallel).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     groups: dict[str, argparse._ArgumentGroup] = {}
     for group, flag, options in ARGUMENTS:
@@ -109,50 +134,6 @@ def build_parser() -> argparse.ArgumentParser:
             groups[group] = parser.add_argument_group(group)
         groups[group].add_argument(flag, **options)
     return parser
-
-
-def _datasets(args: argparse.Namespace):
-    from .data import OfflineShapes, cifar10, image_folder
-
-    if args.dataset == "offline":
-        size = (
-            36 if args.augment else 32
-        )  # rendered 4 px larger so random 32×32 crops have room
-        return (
-            OfflineShapes(
-                args.num_train, image_size=size, seed=args.seed, split="train"
-            ),
-            OfflineShapes(args.num_test, image_size=size, seed=args.seed, split="test"),
-            32,
-        )
-    if args.dataset == "cifar10":
-        return (
-            cifar10(args.data_root, train=True, download=args.download),
-            cifar10(args.data_root, train=False, download=args.download),
-            32,
-        )
-    folder = Path(args.dataset)
-    if not folder.is_dir():
-        raise ValueError(
-            f"--dataset must be 'offline', 'cifar10' or an existing folder, got {args.dataset!r}"
-        )
-    test = folder.parent / "val" if (folder.parent / "val").is_dir() else None
-    return image_folder(folder), (image_folder(test) if test else None), 224
-
-
-def _preprocess(args: argparse.Namespace, train_set, crop: int) -> Preprocess | None:
-    """Return what ``train`` applies to the batches (§4.1), or None for nothing."""
-    side = train_set[0][0].shape[-1]
-    if not args.augment:
-        return None if side == crop else Preprocess(crop, augment=False)  # centre crops
-    if side == crop:  # CIFAR-10: pad 4 pixels (reflect) so that random crops exist
-        return Preprocess(crop, pad=4)
-    if crop == 224:  # §4.1's PCA lighting, fitted on a sample of the training images
-        count = min(256, len(train_set))
-        sample = torch.stack([train_set[i][0] for i in range(count)])
-        eigvals, eigvecs = fit_pca(sample)
-        return Preprocess(crop, eigvals=eigvals, eigvecs=eigvecs)
-    return Preprocess(crop)
 
 
 def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
@@ -166,6 +147,7 @@ def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
         options["lrn"] = False
     if args.dropout is not None:
         options["dropout"] = args.dropout
+    options["init"] = "pytorch" if args.init == "he" else args.init
     if crop == 224 and variant in ("paper", "ungrouped", "one_gpu_half"):
         options["input_size"] = 224
     if args.two_tower:
@@ -175,10 +157,16 @@ def _model(args: argparse.Namespace, num_classes: int, crop: int) -> nn.Module:
             raise ValueError(
                 f"--two-tower splits the paper's net: use --variant paper, got {variant!r}"
             )
-        return TwoTowerAlexNet(
+        model = TwoTowerAlexNet(
             tuple(args.two_tower.split(",")), num_classes=num_classes, **options
         )
-    return alexnet(variant, num_classes=num_classes, **options)
+    else:
+        model = alexnet(variant, num_classes=num_classes, **options)
+    if args.init == "he":  # He et al. 2015: the variance of a ReLU net's signal kept
+        from .lab.init import he_init_
+
+        he_init_(model, generator=torch.Generator().manual_seed(args.seed))
+    return model
 
 
 def _num_classes(dataset) -> int:
@@ -195,37 +183,6 @@ def _distributed() -> tuple[int, int, int]:
         int(os.environ.get("LOCAL_RANK", 0)),
         int(os.environ.get("WORLD_SIZE", 1)),
     )
-
-
-def _verify_sync_hook(model: nn.Module):
-    """Return an optimizer-step hook that fails if the ranks' parameters ever differ."""
-    import torch.distributed as dist
-
-    def hook(optimizer, args, kwargs) -> None:
-        with torch.no_grad():
-            flat = torch.cat(
-                [p.detach().double().flatten() for p in model.parameters()]
-            )
-            mine = torch.stack(
-                [
-                    flat.sum(),
-                    flat.abs().sum(),
-                    (
-                        flat
-                        * torch.arange(
-                            1, len(flat) + 1, device=flat.device, dtype=flat.dtype
-                        )
-                    ).sum(),
-                ]
-            )
-            everyone = [torch.empty_like(mine) for _ in range(dist.get_world_size())]
-            dist.all_gather(everyone, mine)
-        if any(not torch.equal(mine, other) for other in everyone):
-            raise RuntimeError(
-                f"rank {dist.get_rank()}: parameters differ between ranks after a step: {[o.tolist() for o in everyone]}"
-            )
-
-    return hook
 
 
 def _device(args: argparse.Namespace, local_rank: int, world: int) -> torch.device:
@@ -267,14 +224,17 @@ def _distribute(
     args, model: nn.Module, train_set, device: torch.device, rank: int, world: int
 ):
     """Return (model, training data, sync-hook handle or None) for this process."""
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader, Dataset
 
+    if not isinstance(
+        train_set, Dataset
+    ):  # PreparedBatches / RankShare: batches already
+        model = model if world == 1 else parallel(model, device)
+        return model, train_set, sync_hook(model, world)
     if world == 1:
         if args.no_shuffle:
             return model, DataLoader(train_set, batch_size=args.batch_size), None
         return model, train_set, None
-    from torch.nn.parallel import DistributedDataParallel
-    from torch.optim.optimizer import register_optimizer_step_post_hook
     from torch.utils.data import DistributedSampler
 
     if args.batch_size % world:
@@ -282,8 +242,7 @@ def _distribute(
             f"--batch-size must be divisible by the {world} processes, "
             f"got {args.batch_size}"
         )
-    ids = [device.index] if device.type == "cuda" else None
-    model = DistributedDataParallel(model.to(device), device_ids=ids)
+    model = parallel(model, device)
     sampler = DistributedSampler(
         train_set,
         num_replicas=world,
@@ -292,14 +251,18 @@ def _distribute(
         seed=args.seed,
     )
     data = DataLoader(train_set, batch_size=args.batch_size // world, sampler=sampler)
-    handle = register_optimizer_step_post_hook(_verify_sync_hook(model))  # every step
-    return model, data, handle
+    return model, data, sync_hook(model, world)
 
 
 def _callbacks(args: argparse.Namespace, rank: int, world: int) -> list:
-    """Return the metrics log and the checkpointer (rank 0 writes, every rank resumes)."""
+    """Return the metrics log, the checkpointer and TensorBoard (rank 0 writes)."""
+    found = []
+    if args.tensorboard:
+        from .tensorboard_log import TensorBoardLog
+
+        found.append(TensorBoardLog(args.tensorboard, write=rank == 0))
     if not args.checkpoint_dir:
-        return []
+        return found
     folder = Path(args.checkpoint_dir)
 
     def record(history: History) -> None:
@@ -311,36 +274,72 @@ def _callbacks(args: argparse.Namespace, rank: int, world: int) -> list:
     checkpoint = Checkpointer(
         folder / "checkpoint.pt", resume=args.resume, write=rank == 0
     )
-    return [checkpoint, record]
+    return [checkpoint, *found, record]
+
+
+def _with_recipe(args: argparse.Namespace) -> argparse.Namespace:
+    """Return ``args`` with every unset recipe setting filled from ``--recipe``."""
+    for key, value in RECIPES[args.recipe].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    return args
+
+
+def _settings(args: argparse.Namespace, data: Inputs, model: nn.Module, device) -> str:
+    """Return the one line that says what this run uses (and where it is not §5's)."""
+    variant = args.variant or ("cifar" if data.crop == 32 else "paper")
+    dropout = "variant default" if args.dropout is None else args.dropout
+    recipe = (
+        "paper (§5)" if args.recipe == "paper"
+        else "quick (not §5's: He init, batch 32; --recipe paper for §5 exactly)"
+    )  # fmt: skip
+    return (
+        f"settings: recipe {recipe}; data {data.description}; variant {variant} "
+        f"({sum(p.numel() for p in model.parameters()):,} parameters), init {args.init}, "
+        f"dropout {dropout}; batch {args.batch_size}, lr {args.lr}, momentum "
+        f"{args.momentum}, weight decay {args.weight_decay}, optimizer {args.optimizer}, "
+        f"schedule {args.schedule}, {args.epochs} epochs, seed {args.seed}; device {device}"
+        + (f", {_distributed()[2]} processes" if _distributed()[2] > 1 else "")
+    )
 
 
 def _run(args: argparse.Namespace) -> History:
     rank, local_rank, world = _distributed()
     device = _device(args, local_rank, world)
-    train_set, test_set, crop = _datasets(args)
-    preprocess = _preprocess(args, train_set, crop)
-    if preprocess is not None:
-        preprocess = preprocess.to(device)
+    data = inputs(args, device, rank, world)
     torch.manual_seed(args.seed)
-    model = _model(args, _num_classes(train_set), crop)
-    model, train_data, handle = _distribute(args, model, train_set, device, rank, world)
-    augment = test_augment = None
-    if (
-        preprocess is not None
-    ):  # the test pass sees the centre patch (a no-op at 32 × 32)
-        augment, test_augment = preprocess.train, preprocess.test
+    model = _model(args, _num_classes(data.train), data.crop)
+    if rank == 0:
+        print(_settings(args, data, model, device), flush=True)
+    model, train_data, handle = _distribute(
+        args, model, data.train, device, rank, world
+    )
+    callbacks = _callbacks(args, rank, world)
     try:
         return train(
-            model, train_data, test_set, _config(args, rank), device=device,
-            augment=augment, test_augment=test_augment,
-            callback=_callbacks(args, rank, world),
+            model, train_data, data.test, _config(args, rank), device=device,
+            augment=data.augment, test_augment=data.test_augment, callback=callbacks,
         )  # fmt: skip
     finally:
+        for item in callbacks:
+            if hasattr(item, "close"):
+                item.close()
         if handle is not None:
             import torch.distributed as dist
 
             handle.remove()
             dist.destroy_process_group()
+
+
+def _report(history: History) -> None:
+    last = history.last()
+    test = (
+        "" if last["test_error"] is None else f", test error {last['test_error']:.3f}"
+    )
+    print(
+        f"epoch {last['epoch']}: train error {last['train_error']:.3f}{test}, "
+        f"{last['images_per_second']:.0f} images/s, {sum(history.seconds):.0f} s"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -350,29 +349,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.resume and not args.checkpoint_dir:
         parser.error("--resume needs --checkpoint-dir")
     try:
-        history = _run(args)
+        history = _run(_with_recipe(args))
     except (
         ValueError,
         TypeError,
         FileNotFoundError,
         ConnectionError,
-    ) as error:  # bad input or offline: one line
-        parser.exit(2, f"{parser.prog}: error: {error}\n")
+        ImportError,
+    ) as error:
+        parser.exit(
+            2, f"{parser.prog}: error: {error}\n"
+        )  # bad input or offline: one line
     except KeyboardInterrupt:
         parser.exit(
             130,
             f"{parser.prog}: interrupted; the last finished epoch is in --checkpoint-dir (use --resume)\n",
         )
     if _distributed()[0] == 0 and len(history):
-        last = history.last()
-        test = (
-            ""
-            if last["test_error"] is None
-            else f", test error {last['test_error']:.3f}"
-        )
-        print(
-            f"epoch {last['epoch']}: train error {last['train_error']:.3f}{test}, {last['images_per_second']:.0f} images/s"
-        )
+        _report(history)
     return 0
 
 

@@ -55,13 +55,21 @@ def as_loader(
     device: torch.device | None = None,
     num_workers: int = 0,
 ) -> DataLoader:
-    """Return ``data`` itself if it is a DataLoader, else a DataLoader over the Dataset."""
-    if isinstance(data, DataLoader):
+    """Return ``data`` itself if it is a DataLoader, else a DataLoader over the Dataset.
+
+    A batch iterable that is not a Dataset but has ``batch_size``, ``__iter__`` and
+    ``__len__`` (:class:`~alexnet_core.prepared_batches.PreparedBatches`) is used as given too.
+    """
+    if isinstance(data, DataLoader) or (
+        not isinstance(data, Dataset)
+        and all(hasattr(data, name) for name in ("batch_size", "__iter__", "__len__"))
+    ):
         return data
     if not isinstance(data, Dataset):
         raise TypeError(
             f"{name} must be a torch Dataset or DataLoader of (image, label) pairs "
-            f"(e.g. TensorDataset(images, labels)), got {type(data).__name__}"
+            f"(e.g. TensorDataset(images, labels)) or a batch iterable with batch_size "
+            f"(PreparedBatches), got {type(data).__name__}"
         )
     if isinstance(data, IterableDataset):
         shuffle = False

@@ -465,10 +465,11 @@ CLI_ROWS = [
     (["--variant", "vgg"], r"--variant: invalid choice: 'vgg'"),
     (["--resume"], r"--resume needs --checkpoint-dir"),
     (["--device", "tpu"], r"device must be None, .*got 'tpu'"),
-    (["--dataset", "/no/such/folder"], r"--dataset must be 'offline', 'cifar10' or an existing folder, got '/no/such/folder'"),
-    (["--lr", "-1", "--num-train", "8", "--num-test", "8"], r"TrainConfig\.lr must be a finite number > 0, got -1\.0"),
-    (["--momentum", "1.5", "--num-train", "8", "--num-test", "8"], r"TrainConfig\.momentum must be in \[0, 1\), got 1\.5"),
-    (["--variant", "fig1", "--two-tower", "cpu,cpu", "--num-train", "8", "--num-test", "8"], r"--two-tower splits the paper's net: use --variant paper, got 'fig1'"),
+    (["--dataset", "/no/such/folder"], r"--dataset must be 'photos', 'offline', 'cifar10', a prepared folder or an ImageNet-style folder, got '/no/such/folder'"),
+    (["--num-train", "5"], r"--num-train and --num-test must be >= 10 for photos \(10 classes\), got 5 and 1000"),
+    (["--lr", "-1", "--num-train", "10", "--num-test", "10"], r"TrainConfig\.lr must be a finite number > 0, got -1\.0"),
+    (["--momentum", "1.5", "--num-train", "10", "--num-test", "10"], r"TrainConfig\.momentum must be in \[0, 1\), got 1\.5"),
+    (["--variant", "fig1", "--two-tower", "cpu,cpu", "--num-train", "10", "--num-test", "10"], r"--two-tower splits the paper's net: use --variant paper, got 'fig1'"),
 ]
 
 EXEMPT = {  # exported names with no bad-input row, and why

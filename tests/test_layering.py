@@ -31,10 +31,11 @@ LAYERS = {
     "architecture": 2, "model": 2, "split": 2,
     "shapes": 3, "data": 3, "natural": 3, "prepared": 3, "prepared_storage": 3, "prepared_batches": 3,
     "recipe": 3, "history": 3,
-    "runtime": 3, "evaluation": 3, "train": 3, "checkpoint": 3, "features": 3, "summary": 3,
+    "runtime": 3, "evaluation": 3, "train": 3, "checkpoint": 3, "tensorboard_log": 3, "features": 3,
+    "summary": 3,
     "lab": 3.5,
     "viz": 4, "widgets": 4,
-    "cli": 5, "__main__": 5,
+    "cli": 5, "cli_data": 5, "cli_distributed": 5, "__main__": 5,
 }  # fmt: skip
 
 
