@@ -54,7 +54,7 @@ def test_chapter_shape(chapter):
 
 WRONG_CLAIMS = [
     (r"winn\w+[^.]{0,60}16\.4\s*%", "the winning top-5 test error is 15.3%, not 16.4%"),
-    (r"pretrained\s*=\s*True(?![^.]{0,80}(gone|removed|deprecated|no longer))", "pretrained=True is gone; use weights="),
+    (r"pretrained\s*=\s*True(?![^.]{0,80}(gone|removed|deprecated|no longer))", "pretrained=True is deprecated (torchvision 0.13+); use weights="),
 ]
 
 
