@@ -152,3 +152,50 @@ def test_first_layer_filters_records_snapshots_and_the_change():
         kernels.spatial_autocorrelation(result.change)
     )
     assert abs(result.autocorrelation_at_init) < 0.1
+
+
+def test_dropout_net_puts_dropout_after_fc6_and_fc7_and_most_weights_there():
+    net = regularisation.dropout_net(0.5, width=64)
+    layers = list(net.classifier)
+    assert [type(m).__name__ for m in layers] == [
+        "Linear", "ReLU", "Dropout", "Linear", "ReLU", "Dropout", "Linear"
+    ]  # fmt: skip
+    assert layers[2].p == layers[5].p == 0.5 and layers[-1].out_features == 10
+    assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    wide = regularisation.dropout_net(0.0)
+    fc = sum(p.numel() for p in wide.classifier.parameters())
+    conv = sum(p.numel() for p in wide.features.parameters())
+    assert fc > 20 * conv  # as in AlexNet, the fully connected layers hold the weights
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(p=0.0), ValueError, "p must be above 0"),
+        (dict(p=1.0), ValueError, "p must be in"),
+        (dict(p="half"), TypeError, "p must be a number"),
+        (dict(epochs=0), ValueError, "epochs"),
+        (dict(seed=-1), ValueError, "seed"),
+    ],
+)
+def test_dropout_overfit_bad_input(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        regularisation.dropout_overfit(**kwargs)
+
+
+def test_dropout_net_bad_width():
+    with pytest.raises(ValueError, match="width"):
+        regularisation.dropout_net(0.5, width=0)
+
+
+def test_summary_takes_each_arm_by_its_label_not_its_position():
+    def record(errors):
+        history = type("H", (), {"test_error": errors, "test_loss": errors})()
+        return type("R", (), {"history": history, "clean_train_error": errors})()
+
+    # the cure is listed first, as augmentation_overfit lists it
+    records = {"cure": record([0.5] * 5), "plain": record([0.0] * 5)}
+    result = regularisation._result(4, records, "cure", "plain")
+    summary = regularisation._summary([result])
+    assert summary["clean_train_error_without"] == {"4": 0.0}
+    assert summary["test_error_with"] == {"4": 0.5} and summary["test_loss_without"] == {"4": 0.0}

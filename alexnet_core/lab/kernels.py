@@ -190,7 +190,8 @@ def load_filters(path: str, data: tuple[PhotoPatches, PhotoPatches]) -> FiltersR
 def main(argv: list[str] | None = None) -> None:
     """Train the Fig. 3 net once for longer and write it (``book/data/filters.pt``)."""
     import argparse
-    import sys
+
+    from .records import command_line
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.kernels")
     parser.add_argument("--seed", type=int, default=0)
@@ -201,9 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     data = (PhotoPatches(args.per_class, seed=args.seed),
             PhotoPatches(100, split="test", seed=args.seed))  # fmt: skip
     result = first_layer_filters(args.seed, epochs=args.epochs, data=data)
-    command = "python -m alexnet_core.lab.kernels " + " ".join(
-        sys.argv[1:] if argv is None else argv
-    )
+    command = command_line("alexnet_core.lab.kernels", argv)
     save_filters(result, args.output, command=command, per_class=args.per_class)
     print(f"autocorrelation of W - W0 {result.autocorrelation:+.3f}, of W0 "
           f"{result.autocorrelation_at_init:+.3f}, of W {result.autocorrelation_trained:+.3f}; "

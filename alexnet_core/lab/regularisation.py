@@ -4,11 +4,11 @@
 are what made a net of 60 million parameters possible at all ("Without this scheme, our network
 suffers from substantial overfitting, which would have forced us to use much smaller networks").
 
-Both experiments here set up exactly that: a small net for 32×32 images (the book's small AlexNet
-``alexnet("cifar")`` with LRN off for dropout, which needs fc6/fc7; §3.1's four-layer net
-``alexnet("fig1")`` for augmentation) on few natural-image patches
-(:class:`~alexnet_core.natural.PhotoPatches`), trained long enough that the net without the cure fits its training set almost perfectly while its
-test error stops falling. Each then trains the same net, from the same seed, with the cure, and
+Both experiments here set up exactly that: a small net for 32×32 images (§3.1's four-layer net
+``alexnet("fig1")`` for augmentation; for dropout, which needs fc6/fc7, the same conv stack under
+AlexNet's classifier shape, :func:`dropout_net`) on few natural-image patches
+(:class:`~alexnet_core.natural.PhotoPatches`), trained long enough that the net without the cure
+fits its training set almost perfectly while its test error stops falling. Each then trains the same net, from the same seed, with the cure, and
 reports both final test errors. "Final" is the mean over the last ``FINAL_EPOCHS`` epochs, which
 is steadier than the last epoch alone. The training error is re-measured on the whole training
 set after every epoch with dropout off (:mod:`alexnet_core.lab.overfitting`), so a dropout net's
@@ -21,9 +21,10 @@ import statistics
 from dataclasses import dataclass, field
 
 import torch
+from torch import nn
 from torch.utils.data import TensorDataset
 
-from .._checks import check_int
+from .._checks import check_int, check_probability
 from ..model import alexnet
 from ..natural import PhotoPatches
 from ..preprocess import Preprocess
@@ -34,6 +35,8 @@ from .overfitting import FitRecord, first_epoch_at_or_below, train_tracking_fit
 __all__ = [
     "FINAL_EPOCHS",
     "OverfitResult",
+    "DROPOUT_WIDTH",
+    "dropout_net",
     "dropout_overfit",
     "augmentation_overfit",
     "final_error",
@@ -41,6 +44,7 @@ __all__ = [
 ]
 
 FINAL_EPOCHS = 5
+DROPOUT_WIDTH = 1024  # fc6/fc7 of dropout_net; AlexNet's are 4096 wide on 9,216 inputs
 CONVERGED = 0.05  # "converged": the clean training error at or below 5%
 
 
@@ -68,6 +72,10 @@ class OverfitResult:
     records: dict[str, FitRecord] = field(repr=False)
     epochs_to_converge: dict[str, int | None]
     extra: dict[str, float] = field(default_factory=dict)
+    cure: str = "with"  # the labels of the two runs in ``records``
+    plain: str = "without"
+    test_loss_with: float = float("nan")  # final test cross-entropy, as for the errors
+    test_loss_without: float = float("nan")
 
     @property
     def gain(self) -> float:
@@ -82,20 +90,26 @@ def spread(values: list[float]) -> float:
     return max(values) - min(values)
 
 
-def _fit(
-    dropout: float, train_set: TensorDataset, test_set: TensorDataset,
+def _train(
+    model: nn.Module, seed: int, train_set: TensorDataset, test_set: TensorDataset,
     preprocess: Preprocess, config: TrainConfig, *, augment: bool, device=None,
-    variant: str = "cifar",
 ) -> FitRecord:  # fmt: skip
-    torch.manual_seed(config.seed)
-    options = {} if variant == "fig1" else {"lrn": False, "dropout": dropout}
-    model = alexnet(variant, num_classes=10, **options)
-    he_init_(model, generator=torch.Generator().manual_seed(config.seed))
+    he_init_(model, generator=torch.Generator().manual_seed(seed))
     return train_tracking_fit(
         model, train_set, test_set, config, device=device,
         augment=preprocess.train if augment else preprocess.test,
         test_augment=preprocess.test,
     )  # fmt: skip
+
+
+def _fit(
+    train_set: TensorDataset, test_set: TensorDataset, preprocess: Preprocess,
+    config: TrainConfig, *, augment: bool, device=None,
+) -> FitRecord:  # fmt: skip
+    torch.manual_seed(config.seed)
+    model = alexnet("fig1", num_classes=10)
+    return _train(model, config.seed, train_set, test_set, preprocess, config,
+                  augment=augment, device=device)  # fmt: skip
 
 
 def _data(per_class: int, test_per_class: int, seed: int):
@@ -116,28 +130,66 @@ def _result(seed: int, records: dict[str, FitRecord], cure: str, plain: str) -> 
         k: first_epoch_at_or_below(r.clean_train_error, CONVERGED) for k, r in records.items()
     }
     extra = {k: v for k, v in errors.items() if k not in (cure, plain)}
-    return OverfitResult(seed, errors[cure], errors[plain], records, converge, extra)
+    losses = {k: final_error(r.history.test_loss) for k, r in records.items()}
+    return OverfitResult(
+        seed, errors[cure], errors[plain], records, converge, extra, cure=cure, plain=plain,
+        test_loss_with=losses[cure], test_loss_without=losses[plain],
+    )  # fmt: skip
+
+
+def dropout_net(p: float, *, width: int = DROPOUT_WIDTH, num_classes: int = 10) -> nn.Module:
+    """Return §3.1's conv stack (``alexnet("fig1")``) topped by AlexNet's classifier shape.
+
+    fc6 and fc7 have ``width`` ReLU units, each followed by dropout ``p`` as in §4.2, then the
+    output layer: Linear(1024 → width) → ReLU → Dropout → Linear(width → width) → ReLU →
+    Dropout → Linear(width → num_classes). Dropout sits where the paper put it; the conv stack is
+    the cheap one of Fig. 1, so the fully connected layers hold most of the weights (as in
+    AlexNet, where fc6–fc8 hold 58.6 of the 61 million).
+    """
+    check_int(width, "width", minimum=1)
+    net = alexnet("fig1", num_classes=num_classes)
+    features = net.classifier[0].in_features
+    net.classifier = nn.Sequential(
+        nn.Linear(features, width), nn.ReLU(inplace=True), nn.Dropout(p),
+        nn.Linear(width, width), nn.ReLU(inplace=True), nn.Dropout(p),
+        nn.Linear(width, num_classes),
+    )  # fmt: skip
+    return net
 
 
 def dropout_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
-    epochs: int = 40, lr: float = 0.01, device=None,
+    epochs: int = 30, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
+    device=None,
 ) -> OverfitResult:  # fmt: skip
-    """Return an :class:`OverfitResult`: dropout 0.5 in fc6/fc7 against none (§4.2).
+    """Return an :class:`OverfitResult`: dropout ``p`` in fc6/fc7 against none (§4.2).
 
-    Quick configuration: 500 training patches (50 per photo), 1,000 test patches, no
-    augmentation (the centre 32×32 of each 40×40 patch), He initialisation, SGD with momentum
-    0.9 and weight decay 5e-4 at a constant rate; both runs from the same seed.
+    Quick configuration: :func:`dropout_net` on 500 training patches (50 per photo) and 1,000
+    test patches, no augmentation (the centre 32×32 of each 40×40 patch), He initialisation,
+    the paper's SGD (momentum 0.9, weight decay 5e-4) on batches of 32 at lr 0.01, divided by
+    10 after two thirds of the epochs; both runs from the same seed. The runs are labelled
+    ``f"dropout {p:g}"`` and ``"no dropout"``.
     """
     check_int(seed, "seed", minimum=0)
+    check_int(epochs, "epochs", minimum=1)
+    check_probability(p, "p")
+    if p == 0:
+        raise ValueError("p must be above 0 (the run without dropout is always made), got 0")
     train_set, test_set, images = _data(per_class, test_per_class, seed)
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
-    config = TrainConfig(epochs=epochs, lr=lr, schedule="constant", seed=seed, progress=False)
-    records = {
-        label: _fit(p, train_set, test_set, preprocess, config, augment=False, device=device)
-        for label, p in (("dropout 0.5", 0.5), ("no dropout", 0.0))
-    }
-    return _result(seed, records, "dropout 0.5", "no dropout")
+    drop = max(1, (2 * epochs) // 3)
+    config = TrainConfig(
+        epochs=epochs, lr=lr, batch_size=32, schedule="step", step_epochs=(drop,),
+        seed=seed, progress=False,
+    )  # fmt: skip
+    records = {}
+    cure = f"dropout {p:g}"
+    for label, drop_p in ((cure, p), ("no dropout", 0.0)):
+        torch.manual_seed(seed)
+        model = dropout_net(drop_p, width=width)
+        records[label] = _train(model, seed, train_set, test_set, preprocess, config,
+                                augment=False, device=device)  # fmt: skip
+    return _result(seed, records, cure, "no dropout")
 
 
 def augmentation_overfit(
@@ -159,23 +211,17 @@ def augmentation_overfit(
     plain = Preprocess.fit(images, 32, lighting=False)
     config = TrainConfig(epochs=epochs, lr=lr, schedule="constant", seed=seed, progress=False)
     records = {
-        "crops + flips": _fit(0.0, train_set, test_set, plain, config, augment=True,
-                              device=device, variant="fig1"),
-        "no augmentation": _fit(0.0, train_set, test_set, plain, config, augment=False,
-                                device=device, variant="fig1"),
+        "crops + flips": _fit(train_set, test_set, plain, config, augment=True,
+                              device=device),
+        "no augmentation": _fit(train_set, test_set, plain, config, augment=False,
+                                device=device),
     }  # fmt: skip
     if lighting:
         lit = Preprocess.fit(images, 32, lighting=True)
         records["crops + flips + PCA lighting"] = _fit(
-            0.0, train_set, test_set, lit, config, augment=True, device=device,
-            variant="fig1",
-        )  # fmt: skip
+            train_set, test_set, lit, config, augment=True, device=device
+        )
     return _result(seed, records, "crops + flips", "no augmentation")
-
-
-def median(values: list[float]) -> float:
-    """Return the median of ``values`` (for summaries over seeds)."""
-    return statistics.median(values)
 
 
 def _summary(results: list[OverfitResult]) -> dict:
@@ -185,14 +231,16 @@ def _summary(results: list[OverfitResult]) -> dict:
     return {
         "test_error_with": {str(r.seed): r.test_error_with for r in results},
         "test_error_without": {str(r.seed): r.test_error_without for r in results},
+        "test_loss_with": {str(r.seed): r.test_loss_with for r in results},
+        "test_loss_without": {str(r.seed): r.test_loss_without for r in results},
         "extra": {str(r.seed): r.extra for r in results},
         "epochs_to_converge": {str(r.seed): r.epochs_to_converge for r in results},
         "clean_train_error_without": {
-            str(r.seed): final_error(next(iter(r.records.values())).clean_train_error)
-            for r in results
+            str(r.seed): final_error(r.records[r.plain].clean_train_error) for r in results
         },
-        "median_with": median(withs), "median_without": median(withouts),
-        "median_gain": median(gains),
+        "median_with": statistics.median(withs),
+        "median_without": statistics.median(withouts),
+        "median_gain": statistics.median(gains), "spread_gain": spread(gains),
         "spread_with": spread(withs), "spread_without": spread(withouts),
     }  # fmt: skip
 
@@ -200,11 +248,9 @@ def _summary(results: list[OverfitResult]) -> dict:
 def main(argv: list[str] | None = None) -> None:
     """Run an experiment over seeds and write its results as JSON (the committed file)."""
     import argparse
-    import json
-    import sys
     import time
 
-    from ..runtime import hardware_summary
+    from .records import run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.regularisation")
     parser.add_argument("what", choices=("dropout", "augmentation"))
@@ -222,17 +268,11 @@ def main(argv: list[str] | None = None) -> None:
         print(seed, result.test_error_with, result.test_error_without, result.extra,
               result.epochs_to_converge, flush=True)  # fmt: skip
         results.append(result)
-    record = {
-        "command": "python -m alexnet_core.lab.regularisation "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "seeds": seeds, "hardware": hardware_summary(),
-        "seconds": round(time.time() - start), "final_epochs": FINAL_EPOCHS,
-        args.what: _summary(results),
-    }  # fmt: skip
-    output = args.output or f"book/data/{args.what}.json"
-    with open(output, "w") as file:
-        json.dump(record, file, indent=1)
-    print("wrote", output)
+    record = run_record(
+        "alexnet_core.lab.regularisation", argv, seeds=seeds, start=start,
+        final_epochs=FINAL_EPOCHS, results=_summary(results),
+    )  # fmt: skip
+    write_record(record, args.output or f"book/data/{args.what}.json")
 
 
 if __name__ == "__main__":

@@ -251,11 +251,9 @@ def _seeds_table(regimes: list[str], seeds: list[int]) -> dict:
 def main(argv: list[str] | None = None) -> None:
     """Measure the learning-rate grid (``grid``) or the speed-ups over seeds (``seeds``) as JSON."""
     import argparse
-    import json
-    import sys
     import time
 
-    from ..runtime import hardware_summary
+    from .records import run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_speed")
     parser.add_argument("what", nargs="?", default="grid", choices=("grid", "seeds"))
@@ -281,16 +279,12 @@ def main(argv: list[str] | None = None) -> None:
                 print(regime, activation, "best", best, grid, flush=True)
     else:
         table = _seeds_table(regimes, seeds)
-    record = {
-        "command": "python -m alexnet_core.lab.relu_speed "
-        + " ".join(sys.argv[1:] if argv is None else argv),
-        "seeds": seeds, "target": TARGET, "num_train": 2000, "max_epochs": 12,
-        "hardware": hardware_summary(), "seconds": round(time.time() - start),
-        args.what: table,
-    }  # fmt: skip
-    with open(output, "w") as file:
-        json.dump(record, file, indent=1)
-    print("wrote", output)
+    record = run_record(
+        "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
+        num_train=2000, max_epochs=12,
+        **{"grid" if args.what == "grid" else "results": table},
+    )  # fmt: skip
+    write_record(record, output)
 
 
 if __name__ == "__main__":

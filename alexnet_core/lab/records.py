@@ -1,0 +1,42 @@
+"""The header every committed measurement carries: the command that made it, the machine, the time.
+
+``book/data/*.json`` files are written by the lab's ``python -m alexnet_core.lab.<module>``
+commands. Each starts with the same fields so a reader (and a chapter) can tell how to make it
+again: ``command`` (exactly as typed), ``seeds``, ``hardware`` and ``seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["command_line", "run_record", "write_record"]
+
+
+def command_line(module: str, argv: Sequence[str] | None) -> str:
+    """Return ``python -m <module> <arguments>`` as the user typed it (``sys.argv`` if None)."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    return " ".join(["python -m", module, *arguments])
+
+
+def run_record(
+    module: str, argv: Sequence[str] | None, *, seeds: Sequence[int], start: float,
+    **fields: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """Return {command, seeds, hardware, seconds, **fields}: one committed measurement."""
+    from ..runtime import hardware_summary
+
+    return {
+        "command": command_line(module, argv), "seeds": list(seeds),
+        "hardware": hardware_summary(), "seconds": round(time.time() - start),
+        **fields,
+    }  # fmt: skip
+
+
+def write_record(record: dict[str, Any], path: str | Path) -> None:
+    """Write ``record`` as indented JSON at ``path`` and say so."""
+    Path(path).write_text(json.dumps(record, indent=1) + "\n")
+    print("wrote", path)
