@@ -6,6 +6,7 @@ app = marimo.App(width="medium", app_title="AlexNet, line by line (marimo)")
 
 @app.cell
 def _():
+    from pathlib import Path
     from types import SimpleNamespace
 
     import marimo as mo
@@ -16,7 +17,7 @@ def _():
     from alexnet_core.lab import kernels as filter_lab
     from alexnet_core.lab import relu_speed
 
-    return SimpleNamespace, anc, filter_lab, matplotlib, mo, relu_speed, torch
+    return Path, SimpleNamespace, anc, filter_lab, matplotlib, mo, relu_speed, torch
 
 
 @app.cell
@@ -398,8 +399,10 @@ def _(mo):
     flips, mean image off; 30–60 s on 2 CPU cores). In a minute of training the kernels W barely
     leave their random start W₀, so the grid draws what training *added*, W − W₀, per tower as in
     Fig. 3, and prints its mean lag-1 spatial autocorrelation: about 0 for noise, towards 1 for
-    smooth kernels such as edges and colour blobs. Until you train, the activation maps below
-    come from the untrained net, and say so.
+    smooth kernels such as edges and colour blobs. Until you press the button, the section shows
+    the net chapter 9 trained once for 12 epochs on 3,000 patches and committed
+    (`book/data/filters.pt`, made by `python -m alexnet_core.lab.kernels --epochs 12
+    --per-class 300`); the button trains a fresh, shorter one from the seed you choose.
     """)
     return
 
@@ -428,6 +431,7 @@ def _(FULL_SCALE, mo):
 @app.cell
 def _(
     FULL_SCALE,
+    Path,
     SimpleNamespace,
     anc,
     device,
@@ -436,7 +440,8 @@ def _(
     mo,
     run_filters,
 ):
-    filters_result = None  # until the button is pressed: nothing trains, nothing downloads
+    filters_result = None  # nothing trains or downloads until the button is pressed
+    filters_source = "trained here"
     if run_filters.value and FULL_SCALE:
         with mo.status.spinner(title="Downloading CIFAR-10 (about 170 MB) into data/"):
             _sets = [anc.cifar10("data", train=_train, download=True) for _train in (True, False)]
@@ -449,11 +454,18 @@ def _(
     elif run_filters.value:
         with mo.status.spinner(title="Training the two-tower net on natural patches (6 epochs)", subtitle="30–60 s on 2 CPU cores"):
             filters_result = filter_lab.first_layer_filters(int(filters_seed.value), device=device)
-    return (filters_result,)
+    else:  # the net chapter 9 loads, if this is a checkout of the book's repository
+        _committed = (mo.notebook_dir() or Path.cwd() / "notebooks").parent / "book" / "data" / "filters.pt"
+        if _committed.exists():
+            with mo.status.spinner(title="Loading chapter 9's trained net (book/data/filters.pt)"):
+                _data = (anc.natural.PhotoPatches(300, seed=0), anc.natural.PhotoPatches(100, split="test", seed=0))
+                filters_result = filter_lab.load_filters(str(_committed), _data)
+            filters_source = "committed by chapter 9 (book/data/filters.pt)"
+    return filters_result, filters_source
 
 
 @app.cell
-def _(anc, filters_result, mo):
+def _(anc, filters_result, filters_source, mo):
     def _laid_out(figure):
         figure.set_layout_engine("constrained")  # room for the title above the panel labels
         return figure
@@ -477,7 +489,7 @@ def _(anc, filters_result, mo):
                     f"per tower: {_colour[0]:.3f} and {_colour[1]:.3f} (permutation p = "
                     f"{filters_result.tower_p:.2f}). Test error after {_epochs} epochs: "
                     f"{filters_result.history.test_error[-1]:.1%} (10 classes, chance 90%); "
-                    f"{filters_result.seconds:.0f} s here."
+                    f"Net {filters_source}; {filters_result.seconds:.0f} s of training."
                 ),
                 _laid_out(anc.viz.filter_grid(
                     filters_result.initial, towers=2, columns=12, title="For comparison: the random start W₀"
@@ -489,7 +501,7 @@ def _(anc, filters_result, mo):
 
 
 @app.cell
-def _(anc, filters_result, torch):
+def _(anc, filters_result, filters_source, torch):
     _photo = anc.sample_photo("astronaut", size=32)[None]  # (1, 3, 32, 32)
     if filters_result is None:
         torch.manual_seed(0)
@@ -497,8 +509,10 @@ def _(anc, filters_result, torch):
         towers_input, towers_state = _photo, "untrained net (random weights)"
     else:
         towers_model = filters_result.model.cpu().eval()
-        towers_input = filters_result.preprocess.to("cpu").test(_photo)
-        towers_state = f"net trained {len(filters_result.history)} epochs"
+        _preprocess = filters_result.preprocess.to("cpu")  # the patches' 40×40 mean, centre 32
+        _side = _preprocess.mean.shape[-1] if _preprocess.mean is not None else 32
+        towers_input = _preprocess.test(anc.sample_photo("astronaut", size=_side)[None])
+        towers_state = f"net trained {len(filters_result.history)} epochs, {filters_source}"
     return towers_input, towers_model, towers_state
 
 

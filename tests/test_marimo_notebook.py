@@ -184,10 +184,12 @@ def test_no_download_or_long_training_without_a_run_button():
             )
 
 
-def test_no_title_states_an_untrained_nets_error(run):
+def test_filters_section_shows_chapter_9s_committed_net_until_the_button_is_pressed(run):
     _, defs = run
-    assert defs["filters_result"] is None  # its button is unpressed in script mode
-    assert "untrained" in defs["towers_state"]
+    result = defs["filters_result"]  # its button is unpressed in script mode: nothing trained
+    assert "committed" in defs["filters_source"] and "committed" in defs["towers_state"]
+    assert len(result.history) == 12  # book/data/filters.pt: 12 epochs
+    assert result.autocorrelation >= 0.4 and abs(result.autocorrelation_at_init) < 0.1
 
 
 def test_augmentation_and_filters_and_split(run):
