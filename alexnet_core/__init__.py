@@ -25,7 +25,16 @@ import importlib
 import importlib.abc
 import importlib.util
 import sys
+import warnings
 from typing import Any
+
+# ``python -m alexnet_core.<module>`` imports this package (and so that module) before running it,
+# and runpy warns about it; the modules' ``__main__`` blocks are written for exactly that order.
+warnings.filterwarnings(
+    "ignore",
+    message=r"'alexnet_core\.[\w.]+' found in sys\.modules after import of package 'alexnet_core",
+    category=RuntimeWarning,
+)
 
 from .augment import (
     CropFlipParams,

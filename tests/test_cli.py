@@ -216,3 +216,17 @@ def test_two_nodes_of_torchrun_end_identical_and_only_rank_0_writes(tmp_path):
     assert len(lines) == 1 and lines[0]["world_size"] == 2
     assert load_checkpoint(run / "checkpoint.pt")["epoch"] == 1
     assert list((tmp_path / f"tb{written[0]}").glob("events.out.tfevents.*"))
+
+
+def test_the_old_trainer_command_points_to_the_new_one_without_a_runpy_warning():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "alexnet_core.train"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "alexnet_core.train is the training loop, not a command: "
+        "run `python -m alexnet_core --help` for the command-line trainer"
+    ]
