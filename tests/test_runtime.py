@@ -4,7 +4,16 @@ import pytest
 import torch
 from torch import nn
 
-from alexnet_core.runtime import eval_mode, median_seconds, preserved_modes, synchronize
+from torch.testing import assert_close
+
+from alexnet_core.runtime import (
+    eval_mode,
+    median_seconds,
+    pick_device,
+    preserved_modes,
+    seed_everything,
+    synchronize,
+)
 
 
 def _mixed() -> nn.Module:
@@ -42,3 +51,37 @@ def test_median_seconds_is_the_median_of_the_rounds(monkeypatch):
     monkeypatch.setattr("alexnet_core.runtime.time.perf_counter", lambda: next(ticks))
     assert median_seconds({"f": lambda: None}, rounds=3, warmup=0) == {"f": 2.0}
     synchronize("cpu")  # a no-op on CPU
+
+
+def test_pick_device_errors_and_fallbacks(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=r"device='cuda' was requested but torch.cuda.is_available\(\) is False"):
+        pick_device("cuda")
+    with pytest.raises(ValueError, match="device='mps' was requested"):
+        pick_device("mps")
+    with pytest.raises(ValueError, match="device must be None, 'auto'.*got 'tpu'"):
+        pick_device("tpu")
+    with pytest.raises(TypeError, match="device must be a str, torch.device or None, got 3"):
+        pick_device(3)
+    assert pick_device(None) == pick_device("auto") == torch.device("cpu")
+    assert pick_device(torch.device("cpu")) == torch.device("cpu")
+
+
+def test_pick_device_honours_explicit_cuda_index(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert pick_device(None) == torch.device("cuda")
+    assert pick_device("cuda:0") == torch.device("cuda", 0)
+    with pytest.raises(ValueError, match="device='cuda:1' was requested but only 1 CUDA device"):
+        pick_device("cuda:1")
+
+
+def test_seed_everything_seeds_torch_and_returns_a_seeded_generator():
+    generator = seed_everything(7)
+    first = torch.rand(3)
+    assert_close(torch.rand(3, generator=generator), torch.rand(3, generator=torch.Generator().manual_seed(7)))
+    seed_everything(7)
+    assert_close(torch.rand(3), first, rtol=0, atol=0)
+    with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+        seed_everything(-1)
