@@ -158,7 +158,8 @@ def test_channel_slider_follows_the_layer(notebook, run):
 
 
 def test_long_runs_show_progress():
-    long_runs = {"run_fig1", "fig1", "first_layer_filters", "train", "compare", "cifar10"}
+    long_runs = {"run_fig1", "fig1", "first_layer_filters", "dropout_overfit", "train", "compare",
+                 "cifar10"}  # fmt: skip
     for call in _calls(TREE):
         if _name(call) in long_runs and call.args + call.keywords:  # not module.train()
             progress = [
@@ -172,12 +173,12 @@ def test_long_runs_show_progress():
 
 
 def test_no_download_or_long_training_without_a_run_button():
-    assert {"run_relu", "run_filters"} <= RUN_BUTTONS
+    assert {"run_relu", "run_filters", "run_dropout"} <= RUN_BUTTONS
     for call in _calls(TREE):
         downloads = _name(call) == "cifar10" or any(
             k.arg == "download" and ast.unparse(k.value) != "False" for k in call.keywords
         )
-        if downloads or _name(call) == "first_layer_filters":
+        if downloads or _name(call) in ("first_layer_filters", "dropout_overfit"):
             guards = [ast.unparse(node.test) for node in _ancestors(call) if isinstance(node, ast.If)]
             assert any(f"{button}.value" in guard for guard in guards for button in RUN_BUTTONS), (
                 f"line {call.lineno}: {_name(call)}(...) runs without a run button press"
@@ -205,3 +206,26 @@ def test_marimo_check_passes():
     result = subprocess.run([sys.executable, "-m", "marimo", "check", "--strict", str(NOTEBOOK)], capture_output=True, text=True,
                             env={**os.environ, "MARIMO_SKIP_UPDATE_CHECK": "1"}, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dropout_experiment_trains_only_when_pressed_and_shows_both_runs(notebook, run):
+    import types
+
+    import marimo as mo
+
+    from alexnet_core.lab import regularisation
+
+    _, defs = run
+    assert defs["dropout_run"] is None  # script mode: the button is unpressed
+    small = regularisation.dropout_overfit(2, per_class=5, test_per_class=5, epochs=2)
+    fake = types.SimpleNamespace(
+        dropout_overfit=lambda seed, device: small, final_error=regularisation.final_error
+    )
+    pressed = types.SimpleNamespace(value=True)
+    output, made = notebook.dropout_experiment.run(
+        anc=defs["anc"], device="cpu", dropout_seed=types.SimpleNamespace(value=2), mo=mo,
+        regularisation=fake, run_dropout=pressed,
+    )
+    assert made["dropout_run"] is small
+    html = output.text
+    assert "dropout 0.5" in html and "no dropout" in html and "test loss" in html
