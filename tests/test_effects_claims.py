@@ -44,3 +44,16 @@ def test_dropout_claims_of_chapter_5_on_another_seed():
     # it takes longer to converge, but less than three times as long
     converge = result.epochs_to_converge
     assert converge["no dropout"] < converge["dropout 0.5"] < 3 * converge["no dropout"], converge
+
+
+def test_augmentation_claims_of_chapter_7_on_another_seed():
+    result = regularisation.augmentation_overfit(seed=13)
+    without = result.records["no augmentation"]
+    # chapter 7: the net without augmentation fits its 500 patches, and sooner than the
+    # augmented one (which sees a new crop of every patch in every epoch); the test error
+    # difference itself is not asserted: on this seed its sign reverses, as the chapter says
+    assert regularisation.final_error(without.clean_train_error) < 0.05
+    converge = result.epochs_to_converge
+    assert converge["no augmentation"] is not None
+    assert converge["crops + flips"] is None or converge["crops + flips"] > converge["no augmentation"]
+    assert abs(result.gain) < 0.06, result.gain  # within the committed seeds' spread
