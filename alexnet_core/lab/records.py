@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..runtime import hardware_summary
+
 __all__ = ["command_line", "run_record", "write_record"]
 
 
@@ -27,8 +29,6 @@ def run_record(
     **fields: Any,
 ) -> dict[str, Any]:  # fmt: skip
     """Return {command, seeds, hardware, seconds, **fields}: one committed measurement."""
-    from ..runtime import hardware_summary
-
     return {
         "command": command_line(module, argv), "seeds": list(seeds),
         "hardware": hardware_summary(), "seconds": round(time.time() - start),

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable
 
 import torch
 from torch import nn
@@ -90,11 +92,14 @@ def spread(values: list[float]) -> float:
     return max(values) - min(values)
 
 
-def _train(
-    model: nn.Module, seed: int, train_set: TensorDataset, test_set: TensorDataset,
+def _fit(
+    build: Callable[[], nn.Module], train_set: TensorDataset, test_set: TensorDataset,
     preprocess: Preprocess, config: TrainConfig, *, augment: bool, device=None,
 ) -> FitRecord:  # fmt: skip
-    he_init_(model, generator=torch.Generator().manual_seed(seed))
+    """Train ``build()`` from ``config.seed``, He-initialised, tracking its clean training fit."""
+    torch.manual_seed(config.seed)
+    model = build()
+    he_init_(model, generator=torch.Generator().manual_seed(config.seed))
     return train_tracking_fit(
         model, train_set, test_set, config, device=device,
         augment=preprocess.train if augment else preprocess.test,
@@ -102,14 +107,8 @@ def _train(
     )  # fmt: skip
 
 
-def _fit(
-    train_set: TensorDataset, test_set: TensorDataset, preprocess: Preprocess,
-    config: TrainConfig, *, augment: bool, device=None,
-) -> FitRecord:  # fmt: skip
-    torch.manual_seed(config.seed)
-    model = alexnet("fig1", num_classes=10)
-    return _train(model, config.seed, train_set, test_set, preprocess, config,
-                  augment=augment, device=device)  # fmt: skip
+def _fig1() -> nn.Module:
+    return alexnet("fig1", num_classes=10)
 
 
 def _data(per_class: int, test_per_class: int, seed: int):
@@ -182,13 +181,12 @@ def dropout_overfit(
         epochs=epochs, lr=lr, batch_size=32, schedule="step", step_epochs=(drop,),
         seed=seed, progress=False,
     )  # fmt: skip
-    records = {}
     cure = f"dropout {p:g}"
-    for label, drop_p in ((cure, p), ("no dropout", 0.0)):
-        torch.manual_seed(seed)
-        model = dropout_net(drop_p, width=width)
-        records[label] = _train(model, seed, train_set, test_set, preprocess, config,
-                                augment=False, device=device)  # fmt: skip
+    records = {
+        label: _fit(partial(dropout_net, drop_p, width=width), train_set, test_set,
+                    preprocess, config, augment=False, device=device)
+        for label, drop_p in ((cure, p), ("no dropout", 0.0))
+    }  # fmt: skip
     return _result(seed, records, cure, "no dropout")
 
 
@@ -211,15 +209,15 @@ def augmentation_overfit(
     plain = Preprocess.fit(images, 32, lighting=False)
     config = TrainConfig(epochs=epochs, lr=lr, schedule="constant", seed=seed, progress=False)
     records = {
-        "crops + flips": _fit(train_set, test_set, plain, config, augment=True,
+        "crops + flips": _fit(_fig1, train_set, test_set, plain, config, augment=True,
                               device=device),
-        "no augmentation": _fit(train_set, test_set, plain, config, augment=False,
+        "no augmentation": _fit(_fig1, train_set, test_set, plain, config, augment=False,
                                 device=device),
     }  # fmt: skip
     if lighting:
         lit = Preprocess.fit(images, 32, lighting=True)
         records["crops + flips + PCA lighting"] = _fit(
-            train_set, test_set, lit, config, augment=True, device=device
+            _fig1, train_set, test_set, lit, config, augment=True, device=device
         )
     return _result(seed, records, "crops + flips", "no augmentation")
 

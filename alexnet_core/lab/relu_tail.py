@@ -14,6 +14,7 @@ from __future__ import annotations
 import statistics
 
 from .._checks import check_int
+from .overfitting import first_epoch_at_or_below
 from .relu_speed import ACTIVATIONS, LEARNING_RATES, regime_data, train_one
 
 __all__ = ["TARGETS", "curves", "speedups", "main"]
@@ -39,10 +40,8 @@ def curves(
 
 
 def _fewest(runs: dict[float, list[float]], target: float) -> tuple[int | None, float | None]:
-    reached = [
-        (next(i for i, e in enumerate(errors, 1) if e <= target), lr)
-        for lr, errors in runs.items() if min(errors) <= target
-    ]  # fmt: skip
+    reached = [(first_epoch_at_or_below(errors, target), lr) for lr, errors in runs.items()]
+    reached = [(epochs, lr) for epochs, lr in reached if epochs is not None]
     return min(reached) if reached else (None, None)
 
 
@@ -50,11 +49,11 @@ def speedups(
     runs: dict[str, dict[float, list[float]]], targets: tuple[float, ...] = TARGETS
 ) -> dict[float, dict]:
     """Return {target: {"epochs", "rates", "speedup", "lower_bound"}} from :func:`curves`."""
+    epochs_run = max(len(errors) for errors in runs["tanh"].values())
     table = {}
     for target in targets:
         best = {a: _fewest(runs[a], target) for a in ACTIVATIONS}
         relu, tanh = best["relu"][0], best["tanh"][0]
-        epochs_run = max(len(errors) for errors in runs["tanh"].values())
         table[target] = {
             "epochs": {a: best[a][0] for a in ACTIVATIONS},
             "rates": {a: best[a][1] for a in ACTIVATIONS},
