@@ -112,6 +112,25 @@ def test_fig1_reports_a_lower_bound_when_tanh_never_reaches(monkeypatch):
                      ("tanh", relu_speed.BEST_LR[("paper", "tanh")])]  # fmt: skip
 
 
+def test_size_table_takes_each_nets_best_rate_per_seed(monkeypatch):
+    # fake grids: ReLU fastest at 1e-3 (2 epochs), tanh at 3e-2 (4 epochs) on seed 0 and never
+    # on seed 1, so seed 1's speed-up is the lower bound max_epochs / 2
+    def fake(regime, activation, *, seed, num_train, **kw):
+        assert regime == "paper" and num_train == 500
+        if activation == "relu":
+            return {1e-3: {"epochs": 2, "epochs_run": 2, "error": 0.2},
+                    1e-2: {"epochs": None, "epochs_run": 2, "error": 0.9}}  # fmt: skip
+        reached = 4 if seed == 0 else None
+        return {3e-2: {"epochs": reached, "epochs_run": 4, "error": 0.24},
+                1e-1: {"epochs": None, "epochs_run": 4, "error": 0.5}}  # fmt: skip
+
+    monkeypatch.setattr(relu_speed, "lr_grid", fake)
+    table = relu_speed.size_table(500, [0, 1], max_epochs=6)
+    assert table["0"]["relu"]["lr"] == 1e-3 and table["0"]["tanh"]["lr"] == 3e-2
+    assert table["0"]["speedup"] == 2.0
+    assert table["1"]["tanh"]["epochs"] is None and table["1"]["speedup"] == 3.0
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [

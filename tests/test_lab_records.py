@@ -25,3 +25,19 @@ def test_run_record_and_write_record_round_trip(tmp_path, capsys):
     records.write_record(record, path)
     assert json.loads(path.read_text()) == record
     assert f"wrote {path}" in capsys.readouterr().out
+
+
+def test_every_committed_measurement_says_how_it_was_made_and_is_listed():
+    # each book/data/*.json names its command, hardware and run time, and the README's table of
+    # committed measurements lists it (so a reader can find how to re-run it)
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    files = sorted((root / "book" / "data").glob("*.json"))
+    assert files
+    for path in files:
+        record = json.loads(path.read_text())
+        assert record["command"].startswith("python -m alexnet_core."), path.name
+        assert "torch" in record["hardware"] and record["seconds"] >= 0, path.name
+        assert f"`{path.name}`" in readme, f"{path.name} is missing from README.md"

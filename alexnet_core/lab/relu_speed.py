@@ -51,6 +51,7 @@ __all__ = [
     "train_one",
     "lr_grid",
     "best_rate",
+    "size_table",
 ]
 
 # regime -> (pixel scale, initialisation)
@@ -97,9 +98,7 @@ class Fig1Result:
     lower_bound: bool
 
 
-def regime_data(
-    regime: str, *, num_train: int = 2000, seed: int = 0
-) -> TensorDataset:
+def regime_data(regime: str, *, num_train: int = 2000, seed: int = 0) -> TensorDataset:
     """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2)."""
     pixels, _ = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
     check_int(num_train, "num_train", minimum=10)
@@ -136,8 +135,12 @@ def train_one(
     check_choice(activation, "activation", ACTIVATIONS)
     _, init = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
     config = TrainConfig(
-        epochs=max_epochs, lr=lr, weight_decay=0.0, schedule="constant",
-        seed=seed, progress=False,
+        epochs=max_epochs,
+        lr=lr,
+        weight_decay=0.0,
+        schedule="constant",
+        seed=seed,
+        progress=False,
     )  # fmt: skip  (Fig. 1: "no regularization of any kind")
     model = initialised_net(activation, init, seed=seed)
     return train(model, data, None, config, device=device, callback=_reached(target))
@@ -196,7 +199,7 @@ def summarise(results: list[Fig1Result]) -> dict[str, float]:
 
 def lr_grid(
     regime: str, activation: str, *, seed: int = 0, max_epochs: int = 12,
-    learning_rates: tuple[float, ...] = LEARNING_RATES, device=None,
+    learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000, device=None,
 ) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
     """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
 
@@ -204,7 +207,7 @@ def lr_grid(
     the fastest run without reaching the target), so the grid costs little more than its
     fastest run per rate. The best rate is the fewest epochs, ties broken by lower error.
     """
-    data = regime_data(regime, seed=seed)
+    data = regime_data(regime, num_train=num_train, seed=seed)
     results: dict[float, dict[str, float | int | None]] = {}
     budget = max_epochs
     # middle rates first: the fastest run is found early and prunes the rest
@@ -248,6 +251,31 @@ def _seeds_table(regimes: list[str], seeds: list[int]) -> dict:
     return table
 
 
+def size_table(
+    num_train: int, seeds: list[int], *, regime: str = "paper", max_epochs: int = 6,
+    learning_rates: tuple[float, ...] = LEARNING_RATES,
+) -> dict:  # fmt: skip
+    """Return, per seed, each net's best rate and epochs on ``num_train`` patches, and the speed-up.
+
+    Every seed gets its own grid (:func:`lr_grid`) for both nets, so each runs at its best rate
+    for that training set, as §3.1 chose them. A net that never reaches the target counts as
+    ``max_epochs`` (a lower bound on the speed-up when it is the tanh net).
+    """
+    table: dict[str, dict] = {}
+    for seed in seeds:
+        row: dict[str, object] = {}
+        for activation in ACTIVATIONS:
+            grid = lr_grid(regime, activation, seed=seed, max_epochs=max_epochs,
+                           learning_rates=learning_rates, num_train=num_train)  # fmt: skip
+            best = best_rate(grid)
+            row[activation] = {"lr": best, **grid[best]}
+        relu, tanh = row["relu"]["epochs"], row["tanh"]["epochs"]
+        row["speedup"] = None if relu is None else (tanh or max_epochs) / relu
+        print(regime, num_train, seed, row, flush=True)
+        table[str(seed)] = row
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure the learning-rate grid (``grid``) or the speed-ups over seeds (``seeds``) as JSON."""
     import argparse
@@ -256,10 +284,17 @@ def main(argv: list[str] | None = None) -> None:
     from .records import run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_speed")
-    parser.add_argument("what", nargs="?", default="grid", choices=("grid", "seeds"))
-    parser.add_argument("--output", default=None, help="default book/data/fig1_<what>.json")
+    parser.add_argument(
+        "what", nargs="?", default="grid", choices=("grid", "seeds", "size")
+    )
+    parser.add_argument(
+        "--output", default=None, help="default book/data/fig1_<what>.json"
+    )
     parser.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,1,2")
     parser.add_argument("--regimes", default=",".join(REGIMES))
+    parser.add_argument(
+        "--num-train", type=int, default=20000, help="size: training patches"
+    )
     args = parser.parse_args(argv)
     output = args.output or f"book/data/fig1_{args.what}.json"
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -277,11 +312,16 @@ def main(argv: list[str] | None = None) -> None:
                     "best": best, "runs": {f"{lr:g}": v for lr, v in grid.items()},
                 }  # fmt: skip
                 print(regime, activation, "best", best, grid, flush=True)
-    else:
+    elif args.what == "seeds":
         table = _seeds_table(regimes, seeds)
+    else:
+        table = size_table(args.num_train, seeds, regime=regimes[0])
+    sizes = (
+        {"num_train": args.num_train, "max_epochs": 6} if args.what == "size" else {}
+    )
     record = run_record(
         "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
-        num_train=2000, max_epochs=12,
+        **({"num_train": 2000, "max_epochs": 12} | sizes),
         **{"grid" if args.what == "grid" else "results": table},
     )  # fmt: skip
     write_record(record, output)
