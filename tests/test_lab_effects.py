@@ -112,6 +112,24 @@ def test_fig1_reports_a_lower_bound_when_tanh_never_reaches(monkeypatch):
                      ("tanh", relu_speed.BEST_LR[("paper", "tanh")])]  # fmt: skip
 
 
+def test_size_report_marks_bounds_and_names_the_data():
+    row = {"relu": {"lr": 1e-3, "epochs": 2, "error": 0.2},
+           "tanh": {"lr": 3e-2, "epochs": None, "error": 0.4}, "speedup": 3.0}  # fmt: skip
+    record = {"command": "python -m x", "hardware": "cpu", "seconds": 5, "num_train": 2000,
+              "max_epochs": 6, "grey": True, "results": {"0": row}}  # fmt: skip
+    text = relu_speed.size_report(record)
+    assert "luminance only" in text and "at most 6 epochs" in text
+    assert text.splitlines()[-1].endswith("≥3.00×") and "—" in text.splitlines()[-1]
+
+
+def test_regime_data_grey_is_the_luminance_in_every_channel():
+    colour = relu_speed.regime_data("paper", num_train=20).tensors[0]
+    grey = relu_speed.regime_data("paper", num_train=20, grey=True).tensors[0]
+    luminance = 0.299 * colour[:, 0] + 0.587 * colour[:, 1] + 0.114 * colour[:, 2]
+    for channel in range(3):
+        torch.testing.assert_close(grey[:, channel], luminance)
+
+
 def test_size_table_takes_each_nets_best_rate_per_seed(monkeypatch):
     # fake grids: ReLU fastest at 1e-3 (2 epochs), tanh at 3e-2 (4 epochs) on seed 0 and never
     # on seed 1, so seed 1's speed-up is the lower bound max_epochs / 2

@@ -51,6 +51,7 @@ __all__ = [
     "train_one",
     "lr_grid",
     "best_rate",
+    "size_report",
     "size_table",
 ]
 
@@ -98,8 +99,14 @@ class Fig1Result:
     lower_bound: bool
 
 
-def regime_data(regime: str, *, num_train: int = 2000, seed: int = 0) -> TensorDataset:
-    """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2)."""
+def regime_data(
+    regime: str, *, num_train: int = 2000, seed: int = 0, grey: bool = False
+) -> TensorDataset:
+    """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2).
+
+    With ``grey`` each patch is replaced by its luminance (0.299 R + 0.587 G + 0.114 B) in all
+    three channels, so colour cannot tell the photographs apart and the net must use texture.
+    """
     pixels, _ = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
     check_int(num_train, "num_train", minimum=10)
     per_class = num_train // 10
@@ -108,7 +115,10 @@ def regime_data(regime: str, *, num_train: int = 2000, seed: int = 0) -> TensorD
     images = images - images.mean(dim=0)  # §2: subtract the mean image
     if pixels == "unit":
         images = images / 255
-    return TensorDataset(images, data.labels)
+    if grey:
+        weights = torch.tensor([0.299, 0.587, 0.114])[:, None, None]
+        images = (images * weights).sum(dim=1, keepdim=True).expand(-1, 3, -1, -1)
+    return TensorDataset(images.contiguous(), data.labels)
 
 
 def initialised_net(activation: str, init: str, *, seed: int = 0) -> torch.nn.Module:
@@ -199,7 +209,8 @@ def summarise(results: list[Fig1Result]) -> dict[str, float]:
 
 def lr_grid(
     regime: str, activation: str, *, seed: int = 0, max_epochs: int = 12,
-    learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000, device=None,
+    learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000,
+    grey: bool = False, device=None,
 ) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
     """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
 
@@ -207,7 +218,7 @@ def lr_grid(
     the fastest run without reaching the target), so the grid costs little more than its
     fastest run per rate. The best rate is the fewest epochs, ties broken by lower error.
     """
-    data = regime_data(regime, num_train=num_train, seed=seed)
+    data = regime_data(regime, num_train=num_train, seed=seed, grey=grey)
     results: dict[float, dict[str, float | int | None]] = {}
     budget = max_epochs
     # middle rates first: the fastest run is found early and prunes the rest
@@ -253,9 +264,11 @@ def _seeds_table(regimes: list[str], seeds: list[int]) -> dict:
 
 def size_table(
     num_train: int, seeds: list[int], *, regime: str = "paper", max_epochs: int = 6,
-    learning_rates: tuple[float, ...] = LEARNING_RATES,
+    learning_rates: tuple[float, ...] = LEARNING_RATES, grey: bool = False,
 ) -> dict:  # fmt: skip
     """Return, per seed, each net's best rate and epochs on ``num_train`` patches, and the speed-up.
+
+    ``grey`` trains on the patches' luminance only (see :func:`regime_data`).
 
     Every seed gets its own grid (:func:`lr_grid`) for both nets, so each runs at its best rate
     for that training set, as §3.1 chose them. A net that never reaches the target counts as
@@ -266,7 +279,8 @@ def size_table(
         row: dict[str, object] = {}
         for activation in ACTIVATIONS:
             grid = lr_grid(regime, activation, seed=seed, max_epochs=max_epochs,
-                           learning_rates=learning_rates, num_train=num_train)  # fmt: skip
+                           learning_rates=learning_rates, num_train=num_train,
+                           grey=grey)  # fmt: skip
             best = best_rate(grid)
             row[activation] = {"lr": best, **grid[best]}
         relu, tanh = row["relu"]["epochs"], row["tanh"]["epochs"]
@@ -276,8 +290,45 @@ def size_table(
     return table
 
 
+def size_report(record: dict) -> str:
+    """Return a committed :func:`size_table` record as text: each net's best rate, epochs, error.
+
+    "error" is the on-the-fly training error of the epoch the net reached the target in (or of
+    its last epoch); "≥" marks a speed-up bounded because the tanh net never got there.
+    """
+    colour = "luminance only" if record.get("grey") else "colour"
+    lines = [
+        f"{record['command']} | {record['hardware']} | {record['seconds']} s",
+        f"{record['num_train']:,} patches ({colour}), paper regime, at most "
+        f"{record['max_epochs']} epochs, each net at its own best rate",
+        "seed |   ReLU: lr  epochs  error |   tanh: lr  epochs  error | speed-up",
+    ]
+    for seed, row in record["results"].items():
+        nets = " | ".join(
+            f"{r['lr']:>10g}  {r['epochs'] or '—':>6}  {r['error']:.3f}"
+            for r in (row["relu"], row["tanh"])
+        )
+        bound = "≥" if row["tanh"]["epochs"] is None else " "
+        speedup = "—" if row["speedup"] is None else f"{bound}{row['speedup']:.2f}×"
+        lines.append(f"{seed:>4} | {nets} | {speedup}")
+    return "\n".join(lines)
+
+
+def _grid_table(regimes: list[str], seed: int) -> dict:
+    table = {}
+    for regime in regimes:
+        for activation in ACTIVATIONS:
+            grid = lr_grid(regime, activation, seed=seed)
+            best = best_rate(grid)
+            table[f"{regime}/{activation}"] = {
+                "best": best, "runs": {f"{lr:g}": v for lr, v in grid.items()},
+            }  # fmt: skip
+            print(regime, activation, "best", best, grid, flush=True)
+    return table
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Measure the learning-rate grid (``grid``) or the speed-ups over seeds (``seeds``) as JSON."""
+    """Measure the rate grid (``grid``), speed-ups over seeds (``seeds``) or other data (``size``)."""
     import argparse
     import time
 
@@ -295,36 +346,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--num-train", type=int, default=20000, help="size: training patches"
     )
-    args = parser.parse_args(argv)
-    output = args.output or f"book/data/fig1_{args.what}.json"
-    seeds = [int(s) for s in args.seeds.split(",")]
-    regimes = args.regimes.split(",")
-    for regime in regimes:
-        check_choice(regime, "--regimes", tuple(REGIMES))
-    start = time.time()
-    if args.what == "grid":
-        table = {}
-        for regime in regimes:
-            for activation in ACTIVATIONS:
-                grid = lr_grid(regime, activation, seed=seeds[0])
-                best = best_rate(grid)
-                table[f"{regime}/{activation}"] = {
-                    "best": best, "runs": {f"{lr:g}": v for lr, v in grid.items()},
-                }  # fmt: skip
-                print(regime, activation, "best", best, grid, flush=True)
-    elif args.what == "seeds":
-        table = _seeds_table(regimes, seeds)
-    else:
-        table = size_table(args.num_train, seeds, regime=regimes[0])
-    sizes = (
-        {"num_train": args.num_train, "max_epochs": 6} if args.what == "size" else {}
+    parser.add_argument(
+        "--max-epochs", type=int, default=6, help="size: epochs at most"
     )
+    parser.add_argument(
+        "--grey", action="store_true", help="size: luminance patches only"
+    )
+    args = parser.parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    regimes = [
+        check_choice(r, "--regimes", tuple(REGIMES)) for r in args.regimes.split(",")
+    ]
+    start = time.time()
+    fields: dict = {"num_train": 2000, "max_epochs": 12}
+    if args.what == "grid":
+        fields["grid"] = _grid_table(regimes, seeds[0])
+    elif args.what == "seeds":
+        fields["results"] = _seeds_table(regimes, seeds)
+    else:
+        fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
+                  "grey": args.grey}  # fmt: skip
+        fields["results"] = size_table(
+            args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
+            grey=args.grey,
+        )  # fmt: skip
     record = run_record(
         "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
-        **({"num_train": 2000, "max_epochs": 12} | sizes),
-        **{"grid" if args.what == "grid" else "results": table},
+        **fields,
     )  # fmt: skip
-    write_record(record, output)
+    write_record(record, args.output or f"book/data/fig1_{args.what}.json")
 
 
 if __name__ == "__main__":
