@@ -112,6 +112,25 @@ def test_fig1_reports_a_lower_bound_when_tanh_never_reaches(monkeypatch):
                      ("tanh", relu_speed.BEST_LR[("paper", "tanh")])]  # fmt: skip
 
 
+def test_fig1_grey_trains_on_the_luminance(monkeypatch):
+    seen = []
+
+    def fake(regime, activation, lr, data, **kw):
+        from alexnet_core.history import History
+
+        images = data.tensors[0]
+        seen.append(bool(torch.equal(images[:, 0], images[:, 2])))
+        history = History()
+        history._append(epoch=1, train_loss=1.0, train_error=0.2, test_loss=None,
+                        test_error=None, lr=lr, seconds=0.1, images_per_second=1.0)  # fmt: skip
+        return history
+
+    monkeypatch.setattr(relu_speed, "train_one", fake)
+    relu_speed.fig1("paper", 0, num_train=20, grey=True)
+    relu_speed.fig1("paper", 0, num_train=20)
+    assert seen == [True, True, False, False]
+
+
 def test_size_report_marks_bounds_and_names_the_data():
     row = {"relu": {"lr": 1e-3, "epochs": 2, "error": 0.2},
            "tanh": {"lr": 3e-2, "epochs": None, "error": 0.4}, "speedup": 3.0}  # fmt: skip

@@ -159,12 +159,14 @@ def train_one(
 def fig1(
     regime: str = "paper", seed: int = 0, *, target: float = TARGET,
     max_epochs: int = 12, num_train: int = 2000,
-    learning_rates: dict[str, float] | None = None, device=None,
+    learning_rates: dict[str, float] | None = None, grey: bool = False, device=None,
 ) -> Fig1Result:  # fmt: skip
     """Return a :class:`Fig1Result`: ReLU and tanh nets trained to ``target`` error (§3.1).
 
     Each net uses its regime's best learning rate (:data:`BEST_LR`) unless ``learning_rates``
     ({"relu": …, "tanh": …}) is given; training stops at the target or after ``max_epochs``.
+    ``grey`` trains on luminance-only patches (:func:`regime_data`), where the rates of
+    ``book/data/fig1_grey.json`` apply rather than :data:`BEST_LR`.
     The quick configuration (2,000 patches, 12 epochs at most) takes about 10–25 s on 2 cores.
     """
     check_choice(regime, "regime", tuple(REGIMES))
@@ -180,7 +182,7 @@ def fig1(
             )
         rates = {a: check_positive_float(v, f"learning_rates[{a!r}]")
                  for a, v in learning_rates.items()}  # fmt: skip
-    data = regime_data(regime, num_train=num_train, seed=seed)
+    data = regime_data(regime, num_train=num_train, seed=seed, grey=grey)
     histories = {
         a: train_one(regime, a, rates[a], data, seed=seed, max_epochs=max_epochs,
                      target=target, device=device)
