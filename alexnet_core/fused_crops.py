@@ -61,9 +61,8 @@ def fused_crops(
     )  # (N, C, c, c)
     if shifts is not None:
         shifts = shifts.to(dtype)[:, :, None, None]  # (N, C, 1, 1)
-    per_image = (
-        floating and offset is None
-    )  # then the shift goes in each image's one pass
+    # float storage without an offset: the shift goes into each image's one pass
+    per_image = floating and offset is None
     biases = [None] * n if shifts is None or not per_image else shifts.unbind(0)
     sources = source.unbind(0) if rows is None else [source[r] for r in rows]
     mirrored = None if offset is None else offset.flip(-1)  # (C, H, W)
@@ -151,9 +150,8 @@ def _crop_into(
     elif bias is None:
         torch.mul(window, scale, out=target)
     else:
-        torch.add(
-            bias, window, alpha=alpha, out=target
-        )  # crop, flip, lighting: one pass
+        # crop, flip, lighting: one pass
+        torch.add(bias, window, alpha=alpha, out=target)
 
 
 def crop_flip_gather(

@@ -15,7 +15,13 @@ import statistics
 
 from .._checks import check_int
 from .overfitting import first_epoch_at_or_below
-from .relu_speed import ACTIVATIONS, LEARNING_RATES, regime_data, train_one
+from .relu_speed import (
+    ACTIVATIONS,
+    LEARNING_RATES,
+    epochs_speedup,
+    regime_data,
+    train_one,
+)
 
 __all__ = ["TARGETS", "curves", "speedups", "main"]
 
@@ -39,8 +45,12 @@ def curves(
     return runs
 
 
-def _fewest(runs: dict[float, list[float]], target: float) -> tuple[int | None, float | None]:
-    reached = [(first_epoch_at_or_below(errors, target), lr) for lr, errors in runs.items()]
+def _fewest(
+    runs: dict[float, list[float]], target: float
+) -> tuple[int | None, float | None]:
+    reached = [
+        (first_epoch_at_or_below(errors, target), lr) for lr, errors in runs.items()
+    ]
     reached = [(epochs, lr) for epochs, lr in reached if epochs is not None]
     return min(reached) if reached else (None, None)
 
@@ -57,7 +67,7 @@ def speedups(
         table[target] = {
             "epochs": {a: best[a][0] for a in ACTIVATIONS},
             "rates": {a: best[a][1] for a in ACTIVATIONS},
-            "speedup": None if relu is None else (tanh or epochs_run) / relu,
+            "speedup": epochs_speedup(relu, tanh, epochs_run),
             "lower_bound": relu is not None and tanh is None,
         }
     return table
