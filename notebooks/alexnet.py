@@ -519,8 +519,7 @@ def _(
         _committed = (mo.notebook_dir() or Path.cwd() / "notebooks").parent / "book" / "data" / "filters.pt"
         if _committed.exists():
             with mo.status.spinner(title="Loading chapter 9's trained net (book/data/filters.pt)"):
-                _data = (anc.natural.PhotoPatches(300, seed=0), anc.natural.PhotoPatches(100, split="test", seed=0))
-                filters_result = filter_lab.load_filters(str(_committed), _data)
+                filters_result = filter_lab.load_filters(str(_committed))
             filters_source = "committed by chapter 9 (book/data/filters.pt)"
     return filters_result, filters_source
 

@@ -210,6 +210,19 @@ def test_first_layer_filters_records_snapshots_and_the_change():
     assert abs(result.autocorrelation_at_init) < 0.1
 
 
+@pytest.mark.slow
+def test_load_filters_remakes_the_patches_the_file_records(tmp_path):
+    result = kernels.first_layer_filters(3, epochs=1, per_class=5)
+    path = str(tmp_path / "filters.pt")
+    kernels.save_filters(result, path, command="python -m x", per_class=5)
+    given = kernels.load_filters(path, kernels.patches(5, 3))
+    remade = kernels.load_filters(path)
+    torch.testing.assert_close(remade.preprocess.mean, given.preprocess.mean)
+    assert remade.autocorrelation == given.autocorrelation == result.autocorrelation
+    with pytest.raises(ValueError, match="seed 3, 5 per class"):
+        kernels.load_filters(path, kernels.patches(5, 4))
+
+
 def test_dropout_net_puts_dropout_after_fc6_and_fc7_and_most_weights_there():
     net = regularisation.dropout_net(0.5, width=64)
     layers = list(net.classifier)

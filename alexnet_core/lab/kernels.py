@@ -103,9 +103,7 @@ def first_layer_filters(
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs")
     start = time.perf_counter()
-    if data is None:
-        data = (PhotoPatches(per_class, seed=seed), PhotoPatches(100, split="test", seed=seed))
-    train_set, test_set = data
+    train_set, test_set = patches(per_class, seed) if data is None else data
     preprocess = Preprocess.fit(train_set.images, 32)
     torch.manual_seed(seed)
     model = alexnet("cifar_towers", num_classes=len(train_set.classes), dropout=0.0)
@@ -156,13 +154,23 @@ def save_filters(result: FiltersResult, path: str, *, command: str, per_class: i
     )  # fmt: skip
 
 
-def load_filters(path: str, data: tuple[PhotoPatches, PhotoPatches]) -> FiltersResult:
+def patches(per_class: int, seed: int) -> tuple[PhotoPatches, PhotoPatches]:
+    """Return the Fig. 3 net's (train, test) photo patches: ``per_class``, 100 per photo."""
+    return PhotoPatches(per_class, seed=seed), PhotoPatches(100, split="test", seed=seed)
+
+
+def load_filters(
+    path: str, data: tuple[PhotoPatches, PhotoPatches] | None = None
+) -> FiltersResult:
     """Return the :class:`FiltersResult` saved by ``python -m alexnet_core.lab.kernels``.
 
     ``data`` must be the (train, test) patches it was trained on (same seed and size): the
-    mean image is computed from them again. Loaded with ``weights_only=True``.
+    mean image is computed from them again. Without it they are made again from the seed and
+    patches per class the file records (:func:`patches`). Loaded with ``weights_only=True``.
     """
     record = torch.load(path, map_location="cpu", weights_only=True)
+    if data is None:
+        data = patches(record["per_class"], record["seed"])
     train_set = data[0]
     if record["seed"] != train_set.seed or record["per_class"] * 10 != len(train_set):
         raise ValueError(
@@ -199,9 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-class", type=int, default=300)
     parser.add_argument("--output", default="book/data/filters.pt")
     args = parser.parse_args(argv)
-    data = (PhotoPatches(args.per_class, seed=args.seed),
-            PhotoPatches(100, split="test", seed=args.seed))  # fmt: skip
-    result = first_layer_filters(args.seed, epochs=args.epochs, data=data)
+    result = first_layer_filters(
+        args.seed, epochs=args.epochs, data=patches(args.per_class, args.seed)
+    )
     command = command_line("alexnet_core.lab.kernels", argv)
     save_filters(result, args.output, command=command, per_class=args.per_class)
     print(f"autocorrelation of W - W0 {result.autocorrelation:+.3f}, of W0 "
