@@ -34,7 +34,7 @@ from torch.utils.data import Dataset
 
 from ._checks import check_choice, check_int
 
-__all__ = ["PHOTO_CLASSES", "load_photo", "PhotoPatches", "photo_patches"]
+__all__ = ["PHOTO_CLASSES", "load_photo", "PhotoPatches", "photo_patches", "luminance"]
 
 PHOTO_CLASSES = (
     "astronaut", "chelsea", "coffee", "rocket", "grace_hopper",
@@ -195,3 +195,28 @@ def photo_patches(
     train = PhotoPatches(per_class, split="train", stored=stored, seed=seed)
     test = PhotoPatches(test_per_class, split="test", stored=stored, seed=seed)
     return train, test
+
+
+def luminance(images: torch.Tensor) -> torch.Tensor:
+    """Return (N, 3, H, W) images replaced by their luminance, 0.299 R + 0.587 G + 0.114 B, in every channel.
+
+    Colour alone tells most of the ten photographs apart; without it a net must use texture.
+    """
+    if (
+        not isinstance(images, torch.Tensor)
+        or images.dim() != 4
+        or images.shape[1] != 3
+    ):
+        got = (
+            tuple(images.shape)
+            if isinstance(images, torch.Tensor)
+            else type(images).__name__
+        )
+        raise ValueError(f"images must be an (N, 3, H, W) tensor, got {got}")
+    if not images.is_floating_point():
+        raise TypeError(f"images must be a float tensor, got {images.dtype}")
+    weights = torch.tensor(
+        [0.299, 0.587, 0.114], dtype=images.dtype, device=images.device
+    )
+    grey = (images * weights[:, None, None]).sum(dim=1, keepdim=True)
+    return grey.expand(-1, 3, -1, -1).contiguous()

@@ -190,6 +190,33 @@ def test_final_error_and_spread():
         regularisation.final_error([])
 
 
+def test_augmentation_overfit_grey_trains_and_tests_on_the_luminance_with_a_step(monkeypatch):
+    seen = {}
+
+    def fake_fit(build, train_set, test_set, preprocess, config, *, augment, device=None):
+        seen.update(train=train_set.tensors[0], test=test_set.tensors[0], config=config)
+        return real_fit(build, train_set, test_set, preprocess, config, augment=augment,
+                        device=device)  # fmt: skip
+
+    real_fit = regularisation._fit
+    monkeypatch.setattr(regularisation, "_fit", fake_fit)
+    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=3,
+                                        grey=True, step=True)  # fmt: skip
+    for images in (seen["train"], seen["test"]):  # R = G = B: no colour left
+        assert torch.equal(images[:, 0], images[:, 1]) and torch.equal(images[:, 1], images[:, 2])
+    assert seen["config"].schedule == "step" and seen["config"].step_epochs == (2,)
+    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=1)
+    assert not torch.equal(seen["train"][:, 0], seen["train"][:, 1])  # colour by default
+    assert seen["config"].schedule == "constant"
+
+
+def test_regularisation_cli_refuses_augmentation_options_for_dropout(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        regularisation.main(["dropout", "--grey"])
+    assert exit_info.value.code == 2
+    assert "apply to augmentation only" in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_dropout_overfit_runs_both_arms_from_one_seed():
     result = regularisation.dropout_overfit(3, per_class=5, test_per_class=5, epochs=2)

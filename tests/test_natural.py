@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from alexnet_core.natural import PHOTO_CLASSES, PhotoPatches, load_photo, photo_patches
+from alexnet_core.natural import PHOTO_CLASSES, PhotoPatches, load_photo, luminance, photo_patches
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +85,25 @@ def test_bad_arguments_name_themselves(kwargs, error, match):
 def test_unknown_photo_is_named():
     with pytest.raises(ValueError, match="name"):
         load_photo("lena")
+
+
+def test_luminance_weights_the_channels_and_repeats_the_result():
+    images = torch.zeros(2, 3, 2, 2)
+    images[0, 0], images[0, 1], images[0, 2] = 1.0, 0.5, 0.25
+    grey = luminance(images)
+    expected = 0.299 * 1.0 + 0.587 * 0.5 + 0.114 * 0.25
+    assert grey.shape == images.shape and grey.is_contiguous()
+    assert torch.allclose(grey[0], torch.full((3, 2, 2), expected))
+    assert torch.equal(grey[1], torch.zeros(3, 2, 2))
+
+
+@pytest.mark.parametrize(
+    "images, error, match",
+    [(torch.zeros(3, 4, 4), ValueError, r"\(N, 3, H, W\).*\(3, 4, 4\)"),
+     (torch.zeros(1, 1, 4, 4), ValueError, r"\(1, 1, 4, 4\)"),
+     (torch.zeros(1, 3, 4, 4, dtype=torch.uint8), TypeError, "float.*uint8"),
+     ([[0.0]], ValueError, "list")],
+)  # fmt: skip
+def test_luminance_bad_input(images, error, match):
+    with pytest.raises(error, match=match):
+        luminance(images)

@@ -28,7 +28,7 @@ from torch.utils.data import TensorDataset
 
 from .._checks import check_int, check_probability
 from ..model import alexnet
-from ..natural import PhotoPatches
+from ..natural import PhotoPatches, luminance
 from ..preprocess import Preprocess
 from ..recipe import TrainConfig
 from .init import he_init_
@@ -111,22 +111,27 @@ def _fig1() -> nn.Module:
     return alexnet("fig1", num_classes=10)
 
 
-def _data(per_class: int, test_per_class: int, seed: int):
+def _data(per_class: int, test_per_class: int, seed: int, grey: bool = False):
     train, test = (
         PhotoPatches(per_class, seed=seed),
         PhotoPatches(test_per_class, split="test", seed=seed),
     )
+    colour = luminance if grey else (lambda images: images)
+    train_images = colour(train.images)
     return (
-        TensorDataset(train.images, train.labels),
-        TensorDataset(test.images, test.labels),
-        train.images,
+        TensorDataset(train_images, train.labels),
+        TensorDataset(colour(test.images), test.labels),
+        train_images,
     )
 
 
-def _result(seed: int, records: dict[str, FitRecord], cure: str, plain: str) -> OverfitResult:
+def _result(
+    seed: int, records: dict[str, FitRecord], cure: str, plain: str
+) -> OverfitResult:
     errors = {k: final_error(r.history.test_error) for k, r in records.items()}
     converge = {
-        k: first_epoch_at_or_below(r.clean_train_error, CONVERGED) for k, r in records.items()
+        k: first_epoch_at_or_below(r.clean_train_error, CONVERGED)
+        for k, r in records.items()
     }
     extra = {k: v for k, v in errors.items() if k not in (cure, plain)}
     losses = {k: final_error(r.history.test_loss) for k, r in records.items()}
@@ -136,7 +141,9 @@ def _result(seed: int, records: dict[str, FitRecord], cure: str, plain: str) -> 
     )  # fmt: skip
 
 
-def dropout_net(p: float, *, width: int = DROPOUT_WIDTH, num_classes: int = 10) -> nn.Module:
+def dropout_net(
+    p: float, *, width: int = DROPOUT_WIDTH, num_classes: int = 10
+) -> nn.Module:
     """Return §3.1's conv stack (``alexnet("fig1")``) topped by AlexNet's classifier shape.
 
     fc6 and fc7 have ``width`` ReLU units, each followed by dropout ``p`` as in §4.2, then the
@@ -173,7 +180,9 @@ def dropout_overfit(
     check_int(epochs, "epochs", minimum=1)
     check_probability(p, "p")
     if p == 0:
-        raise ValueError("p must be above 0 (the run without dropout is always made), got 0")
+        raise ValueError(
+            "p must be above 0 (the run without dropout is always made), got 0"
+        )
     train_set, test_set, images = _data(per_class, test_per_class, seed)
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
     drop = max(1, (2 * epochs) // 3)
@@ -192,7 +201,8 @@ def dropout_overfit(
 
 def augmentation_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
-    epochs: int = 30, lr: float = 0.01, lighting: bool = False, device=None,
+    epochs: int = 30, lr: float = 0.01, lighting: bool = False, grey: bool = False,
+    step: bool = False, device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: random 32×32 crops + flips against none (§4.1).
 
@@ -203,11 +213,18 @@ def augmentation_overfit(
     probability 1/2, drawn afresh every epoch; both are tested on the centre patch. With
     ``lighting=True`` a third run adds §4.1's PCA colour lighting (``extra["crops + flips +
     PCA lighting"]``).
+
+    ``grey=True`` trains and tests on the patches' luminance (:func:`~alexnet_core.natural.luminance`),
+    so colour no longer names the photograph; ``step=True`` divides the learning rate by 10 after
+    two thirds of the epochs (§5's schedule, as in :func:`dropout_overfit`) instead of keeping it.
     """
     check_int(seed, "seed", minimum=0)
-    train_set, test_set, images = _data(per_class, test_per_class, seed)
+    check_int(epochs, "epochs", minimum=1)
+    train_set, test_set, images = _data(per_class, test_per_class, seed, grey=grey)
     plain = Preprocess.fit(images, 32, lighting=False)
-    config = TrainConfig(epochs=epochs, lr=lr, schedule="constant", seed=seed, progress=False)
+    schedule = dict(schedule="step", step_epochs=(max(1, (2 * epochs) // 3),)) if step else (
+        dict(schedule="constant"))  # fmt: skip
+    config = TrainConfig(epochs=epochs, lr=lr, seed=seed, progress=False, **schedule)
     records = {
         "crops + flips": _fit(_fig1, train_set, test_set, plain, config, augment=True,
                               device=device),
@@ -254,7 +271,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("what", choices=("dropout", "augmentation"))
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--output", default=None, help="default book/data/<what>.json")
+    parser.add_argument(
+        "--grey", action="store_true", help="augmentation: luminance patches"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=30, help="augmentation: epochs per run"
+    )
+    parser.add_argument(
+        "--step", action="store_true", help="augmentation: lr / 10 at 2/3"
+    )
     args = parser.parse_args(argv)
+    if args.what == "dropout" and (args.grey or args.step or args.epochs != 30):
+        parser.error("--grey, --epochs and --step apply to augmentation only")
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.time()
     results = []
@@ -262,13 +290,15 @@ def main(argv: list[str] | None = None) -> None:
         if args.what == "dropout":
             result = dropout_overfit(seed)
         else:
-            result = augmentation_overfit(seed, lighting=True)
+            result = augmentation_overfit(seed, lighting=True, grey=args.grey,
+                                          epochs=args.epochs, step=args.step)  # fmt: skip
         print(seed, result.test_error_with, result.test_error_without, result.extra,
               result.epochs_to_converge, flush=True)  # fmt: skip
         results.append(result)
     record = run_record(
         "alexnet_core.lab.regularisation", argv, seeds=seeds, start=start,
         final_epochs=FINAL_EPOCHS, results=_summary(results),
+        grey=args.grey, epochs=args.epochs, step=args.step,
     )  # fmt: skip
     write_record(record, args.output or f"book/data/{args.what}.json")
 

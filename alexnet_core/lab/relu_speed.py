@@ -34,7 +34,7 @@ from torch.utils.data import TensorDataset
 from .._checks import check_choice, check_int, check_positive_float
 from ..history import History, epochs_to_reach
 from ..model import fig1_net, paper_init_
-from ..natural import PhotoPatches
+from ..natural import PhotoPatches, luminance
 from ..recipe import TrainConfig
 from ..train import train
 from .init import gain_init_
@@ -117,8 +117,7 @@ def regime_data(
     if pixels == "unit":
         images = images / 255
     if grey:
-        weights = torch.tensor([0.299, 0.587, 0.114])[:, None, None]
-        images = (images * weights).sum(dim=1, keepdim=True).expand(-1, 3, -1, -1)
+        images = luminance(images)
     return TensorDataset(images.contiguous(), data.labels)
 
 
