@@ -295,3 +295,17 @@ def test_summary_takes_each_arm_by_its_label_not_its_position():
     summary = regularisation._summary([result])
     assert summary["clean_train_error_without"] == {"4": 0.0}
     assert summary["test_error_with"] == {"4": 0.5} and summary["test_loss_without"] == {"4": 0.0}
+
+
+def test_paired_gains_compares_seed_by_seed_and_overall():
+    results = {
+        "test_error_with": {"0": 0.30, "1": 0.40, "2": 0.20},
+        "test_error_without": {"0": 0.35, "1": 0.46, "2": 0.24},
+    }
+    paired = regularisation.paired_gains(results)
+    assert paired["gains"] == pytest.approx([0.05, 0.06, 0.04])
+    assert paired["mean"] == pytest.approx(0.05) and paired["sd"] == pytest.approx(0.01)
+    assert paired["margin"] == pytest.approx(0.35 - 0.30)  # median without - median with
+    assert paired["noise"] == pytest.approx(0.22)  # without: 0.46 - 0.24
+    one = regularisation.paired_gains({"test_error_with": {"0": 0.3}, "test_error_without": {"0": 0.4}})
+    assert one["sd"] == 0.0

@@ -43,6 +43,7 @@ __all__ = [
     "augmentation_overfit",
     "final_error",
     "spread",
+    "paired_gains",
 ]
 
 FINAL_EPOCHS = 5
@@ -90,6 +91,25 @@ def spread(values: list[float]) -> float:
     if not values:
         raise ValueError("values must hold at least one number, got none")
     return max(values) - min(values)
+
+
+def paired_gains(results: dict) -> dict[str, float | list[float]]:
+    """Return what the cure did in a committed record's ``results``, seed by seed and overall.
+
+    ``gains``: test_error_without − test_error_with per seed; ``mean`` and ``sd`` of those (sd 0 for
+    one seed); ``margin``: median without − median with; ``noise``: the larger :func:`spread` of the
+    two arms' errors across seeds.
+    """
+    with_, without = results["test_error_with"], results["test_error_without"]
+    gains = [without[seed] - with_[seed] for seed in with_]
+    return {
+        "gains": gains,
+        "mean": statistics.mean(gains),
+        "sd": statistics.stdev(gains) if len(gains) > 1 else 0.0,
+        "margin": statistics.median(without.values())
+        - statistics.median(with_.values()),
+        "noise": max(spread(list(with_.values())), spread(list(without.values()))),
+    }
 
 
 def _fit(
