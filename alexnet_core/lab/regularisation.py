@@ -136,13 +136,21 @@ def _data(per_class: int, test_per_class: int, seed: int, grey: bool = False):
         PhotoPatches(per_class, seed=seed),
         PhotoPatches(test_per_class, split="test", seed=seed),
     )
-    colour = luminance if grey else (lambda images: images)
-    train_images = colour(train.images)
+    train_images, test_images = train.images, test.images
+    if grey:
+        train_images, test_images = luminance(train_images), luminance(test_images)
     return (
         TensorDataset(train_images, train.labels),
-        TensorDataset(colour(test.images), test.labels),
+        TensorDataset(test_images, test.labels),
         train_images,
     )
+
+
+def _schedule(epochs: int, *, step: bool) -> dict:
+    """Return TrainConfig's schedule fields: lr / 10 after two thirds of the epochs, or constant."""
+    if not step:
+        return {"schedule": "constant"}
+    return {"schedule": "step", "step_epochs": (max(1, (2 * epochs) // 3),)}
 
 
 def _result(
@@ -205,10 +213,9 @@ def dropout_overfit(
         )
     train_set, test_set, images = _data(per_class, test_per_class, seed)
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
-    drop = max(1, (2 * epochs) // 3)
     config = TrainConfig(
-        epochs=epochs, lr=lr, batch_size=32, schedule="step", step_epochs=(drop,),
-        seed=seed, progress=False,
+        epochs=epochs, lr=lr, batch_size=32, seed=seed, progress=False,
+        **_schedule(epochs, step=True),
     )  # fmt: skip
     cure = f"dropout {p:g}"
     records = {
@@ -242,9 +249,9 @@ def augmentation_overfit(
     check_int(epochs, "epochs", minimum=1)
     train_set, test_set, images = _data(per_class, test_per_class, seed, grey=grey)
     plain = Preprocess.fit(images, 32, lighting=False)
-    schedule = dict(schedule="step", step_epochs=(max(1, (2 * epochs) // 3),)) if step else (
-        dict(schedule="constant"))  # fmt: skip
-    config = TrainConfig(epochs=epochs, lr=lr, seed=seed, progress=False, **schedule)
+    config = TrainConfig(
+        epochs=epochs, lr=lr, seed=seed, progress=False, **_schedule(epochs, step=step)
+    )
     records = {
         "crops + flips": _fit(_fig1, train_set, test_set, plain, config, augment=True,
                               device=device),
