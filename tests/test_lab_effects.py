@@ -309,3 +309,16 @@ def test_paired_gains_compares_seed_by_seed_and_overall():
     assert paired["noise"] == pytest.approx(0.22)  # without: 0.46 - 0.24
     one = regularisation.paired_gains({"test_error_with": {"0": 0.3}, "test_error_without": {"0": 0.4}})
     assert one["sd"] == 0.0
+
+
+def test_augmentation_arms_reads_a_record_by_arm():
+    results = {
+        "test_error_without": {"0": 0.4, "1": 0.5},
+        "test_error_with": {"0": 0.3, "1": 0.35},
+        "extra": {"0": {"crops + flips + PCA lighting": 0.32}, "1": {"crops + flips + PCA lighting": 0.3}},
+    }
+    arms = regularisation.augmentation_arms(results, "+ brightness")
+    assert list(arms) == ["no augmentation", "crops + flips", "+ brightness"]
+    assert arms["crops + flips"] == {"0": 0.3, "1": 0.35}
+    assert arms["+ brightness"] == {"0": 0.32, "1": 0.3}
+    assert list(regularisation.augmentation_arms(results))[2] == "crops + flips + PCA lighting"

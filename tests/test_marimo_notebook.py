@@ -81,7 +81,8 @@ def test_architecture_section(run):
 def test_relu_section_runs_the_packages_fig1_with_its_defaults(run):
     _, defs = run
     result = defs["relu_result"]  # the default settings train once, without the button
-    assert defs["RELU_DEFAULTS"] == ("paper", 0, 12, "shared")
+    assert defs["RELU_DEFAULTS"] == ("paper", 0, 12, "shared", "colour")
+    assert defs["relu_grey"] is False
     assert (result.regime, result.seed, result.max_epochs) == ("paper", 0, 12)
     assert result.learning_rates["relu"] == result.learning_rates["tanh"]  # one shared rate
     # what the section's text says the defaults show: ReLU reaches the target first
@@ -89,6 +90,34 @@ def test_relu_section_runs_the_packages_fig1_with_its_defaults(run):
     assert set(result.histories) == {"relu", "tanh"}
     assert all(1 <= len(h) <= result.max_epochs for h in result.histories.values())
     assert result.histories["relu"].train_error[-1] < result.histories["relu"].train_error[0]
+
+
+def test_relu_section_passes_the_data_choice_to_fig1(notebook, run):
+    import types
+
+    import marimo as mo
+
+    from alexnet_core.lab import relu_speed
+
+    _, defs = run
+    calls = []
+
+    def fig1(regime, seed, **options):
+        calls.append((regime, seed, options))
+        return "result"
+
+    fake = types.SimpleNamespace(fig1=fig1, BEST_LR=relu_speed.BEST_LR)
+    value = types.SimpleNamespace
+    _, made = notebook.relu_experiment.run(
+        RELU_DEFAULTS=defs["RELU_DEFAULTS"], device="cpu", mo=mo, page_drawn=True,
+        relu_data=value(value="grey"), relu_epochs=value(value=30),
+        relu_rates=value(value="own"), relu_regime=value(value="paper"), relu_runs={},
+        relu_seed=value(value=1), relu_speed=fake, run_relu=value(value=True),
+    )  # fmt: skip
+    assert made["relu_result"] == "result" and made["relu_grey"] is True
+    ((regime, seed, options),) = calls
+    assert (regime, seed, options["grey"], options["max_epochs"]) == ("paper", 1, True, 30)
+    assert options["learning_rates"] is None  # each net its own best rate
 
 
 def test_lrn_section_uses_the_package(run):

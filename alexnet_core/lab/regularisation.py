@@ -44,6 +44,7 @@ __all__ = [
     "final_error",
     "spread",
     "paired_gains",
+    "augmentation_arms",
 ]
 
 FINAL_EPOCHS = 5
@@ -109,6 +110,23 @@ def paired_gains(results: dict) -> dict[str, float | list[float]]:
         "margin": statistics.median(without.values())
         - statistics.median(with_.values()),
         "noise": max(spread(list(with_.values())), spread(list(without.values()))),
+    }
+
+
+def augmentation_arms(
+    results: dict, lighting: str = "crops + flips + PCA lighting"
+) -> dict[str, dict[str, float]]:
+    """Return an augmentation record's final test errors by arm, each {seed: error}.
+
+    The arms: "no augmentation", "crops + flips" and, named ``lighting``, crops + flips + PCA
+    lighting (on luminance patches a brightness change, hence the name).
+    """
+    return {
+        "no augmentation": results["test_error_without"],
+        "crops + flips": results["test_error_with"],
+        lighting: {
+            s: extra["crops + flips + PCA lighting"] for s, extra in results["extra"].items()
+        },
     }
 
 
