@@ -49,13 +49,6 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be an int >= 0, got {value}")
-    return value
-
-
 def _probability(text: str) -> float:
     value = float(text)
     if not 0 <= value < 1:
@@ -89,7 +82,6 @@ ARGUMENTS = [
     ("data", "--num-train", dict(type=_positive_int, default=None, help="photos/offline: training images (default 2000/5000)")),
     ("data", "--num-test", dict(type=_positive_int, default=None, help="photos/offline: test images (default 1000)")),
     ("data", "--augment", dict(action=FLAG, help="§4.1: random crops + horizontal flips (+ PCA lighting for folders; a prepared folder always crops and flips, --augment adds the lighting)")),
-    ("data", "--workers", dict(type=_count, default=0, help="prepared folders: processes that make the batches, the draws staying in this one (0: this process; the batches are the same)")),
     ("data", "--no-shuffle", dict(action=FLAG, help="keep the data order (for exact comparisons)")),
     ("model (§3)", "--variant", dict(choices=VARIANTS, default=None, help="default: 'cifar' for 32×32 data, 'paper' for folders")),
     ("model (§3)", "--activation", dict(choices=("relu", "tanh"), default="relu")),

@@ -59,12 +59,11 @@ class RankShare:
         return len(self.batches)
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        size = self.batches.batch_size
-        order = torch.randperm(len(self.batches.data), generator=self.order)
-        return self.batches.batches_of(
-            order[start : start + size][self.rank :: self.world]
-            for start in range(0, len(self) * size, size)
-        )
+        size, labels = self.batches.batch_size, self.batches.data.labels
+        order = torch.randperm(len(labels), generator=self.order)
+        for start in range(0, len(self) * size, size):
+            rows = order[start : start + size][self.rank :: self.world]
+            yield self.batches.batch(rows), labels[rows]
 
 
 def _sizes(args: argparse.Namespace) -> tuple[int, int]:
@@ -138,7 +137,6 @@ def _prepared(folder: Path, args: argparse.Namespace, rank: int, world: int) -> 
         crop_size=crop,
         mean=mean,
         generator=generator,
-        workers=args.workers,
         **lighting,
     )
     if world > 1:
@@ -149,7 +147,7 @@ def _prepared(folder: Path, args: argparse.Namespace, rank: int, world: int) -> 
         same = held_out.size == data.size  # else the per-channel mean (3,)
         test = PreparedBatches(
             held_out, args.batch_size, train=False, crop_size=crop,
-            mean=mean if same else mean.mean(dim=(1, 2)), workers=args.workers,
+            mean=mean if same else mean.mean(dim=(1, 2)),
         )  # fmt: skip
     shown = f"prepared {data}, {crop}×{crop} crops" + (
         " + PCA lighting" if lighting else ""
@@ -180,7 +178,6 @@ def inputs(
 ) -> Inputs:
     """Return the training and test data ``--dataset`` names, with their transforms."""
     if args.dataset in ("photos", "offline", "cifar10"):
-        _no_workers(args)
         train, test, crop, description = _tensor_sets(args)
         preprocess = _preprocess(args, train, crop).to(device)
         shown = f"{description}, {len(train)} train / {len(test)} test, mean image subtracted"
@@ -193,13 +190,4 @@ def inputs(
         )
     if (folder / "manifest.json").exists() or (folder / "progress.json").exists():
         return _prepared(folder, args, rank, world)
-    _no_workers(args)
     return _folder(folder, args, device)
-
-
-def _no_workers(args: argparse.Namespace) -> None:
-    if getattr(args, "workers", 0):
-        raise ValueError(
-            "--workers makes the batches of a prepared folder (python -m alexnet_core.prepared "
-            f"SRC DST); --dataset {args.dataset!r} is not one, got --workers {args.workers}"
-        )

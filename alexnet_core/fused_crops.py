@@ -41,7 +41,6 @@ def fused_crops(
     rows: list[int] | None = None,
     scale: float | None = None,
     offset: Tensor | None = None,
-    out: Tensor | None = None,
 ) -> Tensor:
     """Return ``flip?(source[rows[i]][:, window_i] · scale + offset[:, window_i]) + shifts[i]``: (N, C, c, c).
 
@@ -53,15 +52,13 @@ def fused_crops(
     in-place add of its window. Whatever is the same for every pixel of an image (the scale, the
     lighting shift) is then applied to the whole batch in one op. A mirrored window costs one extra
     copy (torch has no negative strides), made on uint8 before the conversion (4× fewer bytes).
-    ``out``, if given, is the preallocated (N, C, c, c) batch to fill (shared memory, in a worker).
     """
     n, channels, c = len(params), source.shape[1], params.crop_size
     floating = source.is_floating_point()
     dtype = source.dtype if floating else torch.float32
-    if out is None:
-        out = torch.empty(
-            (n, channels, c, c), dtype=dtype, device=source.device
-        )  # (N, C, c, c)
+    out = torch.empty(
+        (n, channels, c, c), dtype=dtype, device=source.device
+    )  # (N, C, c, c)
     if shifts is not None:
         shifts = shifts.to(dtype)[:, :, None, None]  # (N, C, 1, 1)
     # float storage without an offset: the shift goes into each image's one pass

@@ -157,10 +157,6 @@ class PreparedImages:
         if verify:
             self.verify()
 
-    def __reduce__(self) -> tuple:
-        """Pickle as the folder: a worker process reopens the map instead of copying the images."""
-        return type(self), (self.root,)
-
     def _read_manifest(self) -> dict:
         manifest_file = self.root / MANIFEST
         if not manifest_file.exists():

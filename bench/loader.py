@@ -9,15 +9,14 @@ temporary directory), in one process:
   workers (and with 0 under ``--full``): every epoch decodes and resizes every JPEG again;
 * ``prepared``: :func:`alexnet_core.prepared.prepare_folder` once (not timed, reported), then
   :class:`~alexnet_core.prepared.PreparedBatches` epochs: crop + flip + fancy-PCA lighting + uint8→float
-  + mean-image subtraction in one pass per image, with as many worker processes as torchvision's
-  row (``workers=``; the draws stay in this process) and in this process alone;
+  + mean-image subtraction in one pass per image, in this process (no workers);
 * ``plain copy from uint8 storage``: the same number of 224 crops at one fixed offset converted to
   float32 (``images[i:i + 32, :, :224, :224].float()``), the floor of any pass over the storage.
 
 Times are medians over interleaved epochs (``alexnet_core.lab.speed.median_seconds``), one warm-up
 epoch each (worker start-up and the page cache are not timed). The last line reads
-``loader: prepared pipeline N× torchvision ImageFolder (A vs B img/s)``: the prepared row with
-workers against the faster torchvision configuration, the same number of workers. Run from the repository root: ``python -m bench.loader``.
+``loader: prepared pipeline N× torchvision ImageFolder (A vs B img/s)`` against the faster
+torchvision configuration. Run from the repository root: ``python -m bench.loader``.
 """
 
 from __future__ import annotations
@@ -91,13 +90,13 @@ def run(quick: bool = True) -> list[dict]:
         storage = prepare_folder(folder, Path(temp) / "prepared", progress=False)
         prepare_seconds = time.perf_counter() - start
         mean, eigvals, eigvecs = storage.statistics()
-        def prepared(workers: int):
-            batches = PreparedBatches(storage, BATCH, mean=mean, eigvals=eigvals, eigvecs=eigvecs,
-                                      generator=torch.Generator().manual_seed(0), workers=workers)
-            return lambda: sum(len(labels) for _, labels in batches)
-
+        batches = PreparedBatches(storage, BATCH, mean=mean, eigvals=eigvals, eigvecs=eigvecs,
+                                  generator=torch.Generator().manual_seed(0))
         images = storage.images
         n = len(storage)
+
+        def prepared_epoch() -> int:
+            return sum(len(labels) for _, labels in batches)
 
         def plain_copy_epoch() -> int:
             for i in range(0, n, BATCH):
@@ -107,8 +106,7 @@ def run(quick: bool = True) -> list[dict]:
         functions = {} if quick else {"torchvision ImageFolder, 0 workers": _torchvision_epoch(folder, 0)}
         functions |= {
             f"torchvision ImageFolder, {workers} workers": _torchvision_epoch(folder, workers),
-            f"prepared (fused pass, {workers} workers)": prepared(workers),
-            "prepared (fused pass, this process)": prepared(0),
+            "prepared (fused pass, this process)": prepared_epoch,
             "plain copy from uint8 storage": plain_copy_epoch,
         }
         seconds = median_seconds(functions, rounds=rounds, warmup=1)
@@ -123,11 +121,8 @@ def run(quick: bool = True) -> list[dict]:
 
 
 def summary(rows: list[dict]) -> str:
-    """Return the one-line verdict: prepared pipeline N× torchvision ImageFolder (A vs B img/s).
-
-    Both with the same number of workers (the prepared row with workers, the faster torchvision row).
-    """
-    ours = next(r for r in rows if r["pipeline"].startswith("prepared") and "workers" in r["pipeline"])
+    """Return the one-line verdict: prepared pipeline N× torchvision ImageFolder (A vs B img/s)."""
+    ours = next(r for r in rows if r["pipeline"].startswith("prepared"))
     best = max((r for r in rows if r["pipeline"].startswith("torchvision")), key=lambda r: r["images_per_s"])
     return (f"loader: prepared pipeline {ours['vs_torchvision']:.0f}× torchvision ImageFolder "
             f"({ours['images_per_s']:,.0f} vs {best['images_per_s']:,.0f} img/s)")

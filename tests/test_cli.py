@@ -47,8 +47,6 @@ def test_resume_equals_an_uninterrupted_run(tmp_path):
         (["--init", "zeros"], "argument --init: invalid choice: 'zeros'"),
         (["--dropout", "1.5"], r"--dropout: must be in [0, 1), got 1.5"),
         (["--resume"], "--resume needs --checkpoint-dir"),
-        (["--workers", "-1"], "--workers: must be an int >= 0, got -1"),
-        (["--workers", "2"], "--workers makes the batches of a prepared folder"),
         (["--variant", "resnet"], "invalid choice: 'resnet'"),
         (["--variant", "cifar", "--two-tower", "cpu,cpu"], "--two-tower splits the paper's net"),
     ],
@@ -127,14 +125,6 @@ def test_a_prepared_folder_trains_from_prepared_batches(tmp_path, capsys, monkey
     assert "data prepared PreparedImages(" in capsys.readouterr().out
     lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines] == [1, 2] and lines[1]["test_error"] is not None
-    # --workers 2: the same batches made in two worker processes, so the same training
-    again = tmp_path / "again"
-    code = main(["--dataset", str(tmp_path / "prepared" / "train"), "--variant", "fig1", "--augment", "--epochs", "2",
-                 "--batch-size", "4", "--no-progress", "--checkpoint-dir", str(again), "--workers", "2"])  # fmt: skip
-    assert code == 0 and seen["train"].workers == seen["test"].workers == 2
-    other = [json.loads(line) for line in (again / "metrics.jsonl").read_text().splitlines()]
-    for key in ("train_loss", "train_error", "test_error"):
-        assert [line[key] for line in other] == [line[key] for line in lines], key
     resumed = main(["--dataset", str(tmp_path / "prepared" / "train"), "--variant", "fig1", "--augment", "--epochs", "3",
                     "--batch-size", "4", "--no-progress", "--checkpoint-dir", str(run), "--resume"])  # fmt: skip
     assert resumed == 0 and load_checkpoint(run / "checkpoint.pt")["epoch"] == 3

@@ -327,53 +327,11 @@ def test_batches_are_deterministic_from_the_seed(storage, statistics):
     assert not torch.equal(epoch(3), epoch(4))
 
 
-@pytest.mark.parametrize("mean_kind", ["image", "channel"])
-def test_workers_make_the_same_batches_in_the_same_order(storage, statistics, mean_kind):
-    mean_image, eigvals, eigvecs = statistics
-    mean = mean_image if mean_kind == "image" else mean_image.mean(dim=(1, 2))
-
-    def batches(workers, train=True):
-        lighting = dict(eigvals=eigvals, eigvecs=eigvecs) if train else {}
-        return PreparedBatches(
-            storage, 5, train=train, crop_size=CROP, mean=mean, workers=workers,
-            generator=torch.Generator().manual_seed(11), **lighting,
-        )  # fmt: skip
-
-    here, there = batches(0), batches(2)
-    for _ in range(2):  # the second epoch reuses the workers, and draws on from the generator
-        ours, theirs = list(here), list(there)
-        assert len(ours) == len(theirs) == 3
-        for (x, y), (x2, y2) in zip(ours, theirs):
-            torch.testing.assert_close(x2, x, rtol=0, atol=0)
-            torch.testing.assert_close(y2, y, rtol=0, atol=0)
-        assert torch.equal(there.generator.get_state(), here.generator.get_state())
-    first, second = torch.cat([y for _, y in ours]), torch.cat([y for _, y in list(here)])
-    assert not torch.equal(first, second) or len(set(first.tolist())) == 1  # reshuffled
-    tests = [list(batches(w, train=False)) for w in (0, 1)]
-    for (x, y), (x2, y2) in zip(*tests):
-        torch.testing.assert_close(x2, x, rtol=0, atol=0)
-        torch.testing.assert_close(y2, y, rtol=0, atol=0)
-
-
-def test_prepared_images_pickle_as_their_folder(storage):
-    import pickle
-
-    payload = pickle.dumps(storage)
-    assert len(payload) < 1000 < storage.images.numel()  # the path, not the pixels
-    reopened = pickle.loads(payload)
-    assert torch.equal(reopened.images, storage.images)
-    assert reopened.classes == storage.classes
-
-
 def test_batch_arguments_are_checked(storage):
     with pytest.raises(TypeError, match="data must be a PreparedImages"):
         PreparedBatches(torch.zeros(2, 3, 8, 8))
     with pytest.raises(ValueError, match="crop_size must be <= 32"):
         PreparedBatches(storage, crop_size=40)
-    with pytest.raises(ValueError, match="workers must be >= 0"):
-        PreparedBatches(storage, crop_size=CROP, workers=-1)
-    with pytest.raises(TypeError, match="workers must be an int"):
-        PreparedBatches(storage, crop_size=CROP, workers=2.0)
     with pytest.raises(ValueError, match="eigvals and eigvecs must be given together"):
         PreparedBatches(storage, crop_size=CROP, eigvals=torch.ones(3))
     with pytest.raises(
