@@ -210,11 +210,19 @@ def test_augmentation_overfit_grey_trains_and_tests_on_the_luminance_with_a_step
     assert seen["config"].schedule == "constant"
 
 
-def test_regularisation_cli_refuses_augmentation_options_for_dropout(capsys):
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["dropout", "--grey"], "apply to augmentation only"),
+        (["dropout", "--epochs", "30"], "apply to augmentation only"),  # even the default
+        (["augmentation", "--epochs", "0"], "--epochs must be a positive int, got 0"),
+    ],
+)
+def test_regularisation_cli_refuses_augmentation_options_for_dropout(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        regularisation.main(["dropout", "--grey"])
+        regularisation.main(argv)
     assert exit_info.value.code == 2
-    assert "apply to augmentation only" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -320,14 +320,18 @@ def main(argv: list[str] | None = None) -> None:
         "--grey", action="store_true", help="augmentation: luminance patches"
     )
     parser.add_argument(
-        "--epochs", type=int, default=30, help="augmentation: epochs per run"
+        "--epochs", type=int, default=None, help="augmentation: epochs per run (30)"
     )
     parser.add_argument(
         "--step", action="store_true", help="augmentation: lr / 10 at 2/3"
     )
     args = parser.parse_args(argv)
-    if args.what == "dropout" and (args.grey or args.step or args.epochs != 30):
+    if args.what == "dropout" and (args.grey or args.step or args.epochs is not None):
         parser.error("--grey, --epochs and --step apply to augmentation only")
+    if args.epochs is None:
+        args.epochs = 30  # both functions' default
+    elif args.epochs < 1:
+        parser.error(f"--epochs must be a positive int, got {args.epochs}")
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.time()
     results = []
