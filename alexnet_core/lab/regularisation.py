@@ -125,7 +125,8 @@ def augmentation_arms(
         "no augmentation": results["test_error_without"],
         "crops + flips": results["test_error_with"],
         lighting: {
-            s: extra["crops + flips + PCA lighting"] for s, extra in results["extra"].items()
+            s: extra["crops + flips + PCA lighting"]
+            for s, extra in results["extra"].items()
         },
     }
 
