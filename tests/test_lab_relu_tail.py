@@ -7,6 +7,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+import torch
 
 from alexnet_core.lab import relu_tail
 
@@ -47,3 +48,41 @@ def test_committed_tail_file_is_consistent_with_itself():
     for target in record["median_speedup"]:
         values = [record["results"][s][target]["speedup"] or 0.0 for s in seeds]
         assert record["median_speedup"][target] == pytest.approx(statistics.median(values))
+
+
+def test_curves_grey_trains_on_luminance_patches(monkeypatch):
+    seen = []
+
+    def fake_train_one(regime, activation, lr, data, **options):
+        seen.append(data.tensors[0])
+
+        class History:
+            train_error = [0.5]
+
+        return History()
+
+    monkeypatch.setattr(relu_tail, "train_one", fake_train_one)
+    runs = relu_tail.curves("paper", 0, max_epochs=1, learning_rates=(1e-3,), grey=True)
+    assert set(runs) == {"relu", "tanh"} and len(seen) == 2
+    images = seen[0]
+    assert torch.equal(images[:, 0], images[:, 1]) and torch.equal(images[:, 1], images[:, 2])
+    relu_tail.curves("paper", 0, max_epochs=1, learning_rates=(1e-3,))
+    assert not torch.equal(seen[-1][:, 0], seen[-1][:, 1])  # colour by default
+
+
+@pytest.mark.parametrize("rates", ["1e-3,x", "1e-3,3e-3", "1e-3,0,3e-3"])
+def test_cli_refuses_bad_rates(rates, capsys):
+    with pytest.raises(SystemExit) as stop:
+        relu_tail.main(["--rates", rates, "--seeds", "0"])
+    assert stop.value.code == 2 and "--rates" in capsys.readouterr().err
+
+
+def test_report_prints_every_seed_per_target_and_marks_a_bound():
+    record = json.loads(TAIL.read_text())
+    lines = relu_tail.report(record).splitlines()
+    assert lines[0].startswith(record["command"]) and f"not in {record['max_epochs']}" in lines[1]
+    assert len(lines) == 2 + len(record["median_speedup"])
+    for line, (target, median) in zip(lines[2:], record["median_speedup"].items()):
+        bounded = any(record["results"][str(s)][target]["lower_bound"] for s in record["seeds"])
+        assert line.endswith(f"{'≥' if bounded else ' '}{median:.2f}×")
+        assert line.strip().startswith(f"{float(target):.0%}")

@@ -23,18 +23,21 @@ from .relu_speed import (
     train_one,
 )
 
-__all__ = ["TARGETS", "curves", "speedups", "main"]
+__all__ = ["TARGETS", "curves", "speedups", "report", "main"]
 
 TARGETS = (0.25, 0.15, 0.10, 0.05, 0.02)
 
 
 def curves(
     regime: str = "paper", seed: int = 0, *, max_epochs: int = 20,
-    learning_rates: tuple[float, ...] = LEARNING_RATES, device=None,
+    learning_rates: tuple[float, ...] = LEARNING_RATES, grey: bool = False, device=None,
 ) -> dict[str, dict[float, list[float]]]:  # fmt: skip
-    """Return {activation: {lr: training error per epoch}}, every run ``max_epochs`` long."""
+    """Return {activation: {lr: training error per epoch}}, every run ``max_epochs`` long.
+
+    ``grey`` trains on luminance-only patches (:func:`~alexnet_core.lab.relu_speed.regime_data`).
+    """
     check_int(max_epochs, "max_epochs")
-    data = regime_data(regime, seed=seed)
+    data = regime_data(regime, seed=seed, grey=grey)
     runs: dict[str, dict[float, list[float]]] = {}
     for activation in ACTIVATIONS:
         runs[activation] = {}
@@ -73,6 +76,25 @@ def speedups(
     return table
 
 
+def report(record: dict) -> str:
+    """Return a committed tail record as text: its command, then per target the ReLU/tanh epochs
+    of every seed ("—": not reached) and the median speed-up ("≥": a lower bound on some seed)."""
+    seeds = record["seeds"]
+    lines = [
+        f"{record['command']} | {record['hardware']} | {record['seconds']} s",
+        f"training error   ReLU/tanh epochs, seeds {', '.join(map(str, seeds))} "
+        f"(—: not in {record['max_epochs']})   median speed-up",
+    ]
+    for target, median in record["median_speedup"].items():
+        rows = [record["results"][str(s)][target] for s in seeds]
+        pairs = "  ".join(
+            f"{r['epochs']['relu'] or '—'}/{r['epochs']['tanh'] or '—'}" for r in rows
+        )
+        bound = "≥" if any(r["lower_bound"] for r in rows) else " "
+        lines.append(f"{float(target):>14.0%}   {pairs:38s} {bound}{median:.2f}×")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure :func:`speedups` over seeds and write them as JSON (``book/data/fig1_tail.json``)."""
     import argparse
@@ -85,12 +107,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--output", default="book/data/fig1_tail.json")
+    parser.add_argument("--grey", action="store_true", help="luminance-only patches")
+    parser.add_argument(
+        "--rates", default=None, help="comma-separated (default: the grid)"
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
+    rates = LEARNING_RATES if args.rates is None else _rates(parser, args.rates)
     start = time.time()
     results = {}
     for seed in seeds:
-        table = speedups(curves(args.regime, seed, max_epochs=args.epochs))
+        runs = curves(args.regime, seed, max_epochs=args.epochs, learning_rates=rates,
+                      grey=args.grey)  # fmt: skip
+        table = speedups(runs)
         results[str(seed)] = {f"{t:g}": row for t, row in table.items()}
         print(seed, {t: row["speedup"] for t, row in table.items()}, flush=True)
     medians = {
@@ -100,9 +129,21 @@ def main(argv: list[str] | None = None) -> None:
     record = run_record(
         "alexnet_core.lab.relu_tail", argv, seeds=seeds, start=start, regime=args.regime,
         max_epochs=args.epochs, targets=list(TARGETS), results=results,
-        median_speedup=medians,
+        median_speedup=medians, grey=args.grey, learning_rates=list(rates),
     )  # fmt: skip
     write_record(record, args.output)
+
+
+def _rates(parser, text: str) -> tuple[float, ...]:
+    try:
+        rates = tuple(float(r) for r in text.split(","))
+    except ValueError:
+        parser.error(f"--rates must be comma-separated numbers, got {text!r}")
+    if len(rates) < 3 or any(r <= 0 for r in rates):
+        parser.error(
+            f"--rates needs at least 3 positive rates (a best one inside), got {text!r}"
+        )
+    return tuple(sorted(rates))
 
 
 if __name__ == "__main__":
