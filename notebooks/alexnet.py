@@ -176,6 +176,7 @@ def relu_experiment(
 ):
     mo.stop(not page_drawn)  # defined by the last cell: the other sections draw before this run
     _settings = (relu_regime.value, int(relu_seed.value), relu_epochs.value, relu_rates.value, relu_data.value)
+    relu_grey = _settings[4] == "grey"
     mo.stop(
         not run_relu.value and _settings != RELU_DEFAULTS,
         mo.md("*Press **train ReLU and tanh** to train with these settings (10–25 s on 2 cores).*"),
@@ -189,10 +190,9 @@ def relu_experiment(
             _shared = {"relu": _rate, "tanh": _rate} if _settings[3] == "shared" else None
             relu_runs[_settings] = relu_speed.fig1(
                 _settings[0], _settings[1], max_epochs=_settings[2], learning_rates=_shared,
-                grey=_settings[4] == "grey", device=device,
+                grey=relu_grey, device=device,
             )
         relu_result = relu_runs[_settings]
-    relu_grey = _settings[4] == "grey"
     return relu_grey, relu_result
 
 

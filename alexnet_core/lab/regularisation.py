@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 FINAL_EPOCHS = 5
+_EPOCHS = 30  # dropout_overfit's and augmentation_overfit's default run length
 DROPOUT_WIDTH = 1024  # fc6/fc7 of dropout_net; AlexNet's are 4096 wide on 9,216 inputs
 CONVERGED = 0.05  # "converged": the clean training error at or below 5%
 
@@ -212,7 +213,7 @@ def dropout_net(
 
 def dropout_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
-    epochs: int = 30, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
+    epochs: int = _EPOCHS, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
     device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: dropout ``p`` in fc6/fc7 against none (§4.2).
@@ -247,7 +248,7 @@ def dropout_overfit(
 
 def augmentation_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
-    epochs: int = 30, lr: float = 0.01, lighting: bool = False, grey: bool = False,
+    epochs: int = _EPOCHS, lr: float = 0.01, lighting: bool = False, grey: bool = False,
     step: bool = False, device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: random 32×32 crops + flips against none (§4.1).
@@ -321,7 +322,10 @@ def main(argv: list[str] | None = None) -> None:
         "--grey", action="store_true", help="augmentation: luminance patches"
     )
     parser.add_argument(
-        "--epochs", type=int, default=None, help="augmentation: epochs per run (30)"
+        "--epochs",
+        type=int,
+        default=None,
+        help=f"augmentation: epochs per run ({_EPOCHS})",
     )
     parser.add_argument(
         "--step", action="store_true", help="augmentation: lr / 10 at 2/3"
@@ -330,7 +334,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.what == "dropout" and (args.grey or args.step or args.epochs is not None):
         parser.error("--grey, --epochs and --step apply to augmentation only")
     if args.epochs is None:
-        args.epochs = 30  # both functions' default
+        args.epochs = _EPOCHS
     elif args.epochs < 1:
         parser.error(f"--epochs must be a positive int, got {args.epochs}")
     seeds = [int(s) for s in args.seeds.split(",")]
