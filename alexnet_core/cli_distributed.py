@@ -46,11 +46,16 @@ def _verify_sync_hook(model: nn.Module):
 
 
 def parallel(model: nn.Module, device: torch.device) -> nn.Module:
-    """Return ``model`` on ``device``, wrapped in DistributedDataParallel."""
+    """Return ``model`` on ``device`` in NHWC order, wrapped in DistributedDataParallel.
+
+    DDP lays out its gradient buckets by the parameters' strides when it is built, so the
+    memory order ``TrainConfig.channels_last`` (True by default) asks for is set first.
+    """
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None
-    return DistributedDataParallel(model.to(device), device_ids=ids)
+    model = model.to(device, memory_format=torch.channels_last)
+    return DistributedDataParallel(model, device_ids=ids)
 
 
 def sync_hook(model: nn.Module, world: int):

@@ -95,7 +95,7 @@ def capture_activations(
 
     def keep(name: str) -> Hook:
         return lambda module, inputs, out: captured.__setitem__(
-            name, out.detach().cpu().clone()
+            name, out.detach().cpu().clone(memory_format=torch.contiguous_format)
         )
 
     run_with_hooks(model, x, [(_resolve(model, name), keep(name)) for name in names])

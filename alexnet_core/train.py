@@ -185,6 +185,21 @@ def _end_of_epoch(run: Run, callbacks: list) -> bool:
     return stop
 
 
+def _to_channels_last(model: nn.Module, config: TrainConfig) -> bool:
+    """Return True after putting ``model``'s 4-D weights in NHWC order, as ``config`` asks.
+
+    Only a model whose 4-D weights are all in NCHW order on CPU or CUDA is converted (one that
+    is already NHWC, e.g. wrapped by DDP after conversion, is left as it is).
+    """
+    weights = [p for p in model.parameters() if p.dim() == 4]
+    if not config.channels_last or not weights:
+        return False
+    if any(p.device.type not in ("cpu", "cuda") or not p.is_contiguous() for p in weights):
+        return False
+    model.to(memory_format=torch.channels_last)
+    return True
+
+
 def _start(model, train_data, test_data, config, device) -> Run:
     """Return the Run of a fresh start: seeds, optimizer, loaders, the model on ``device``."""
     generator = seed_everything(config.seed)
@@ -300,6 +315,18 @@ def train(
     check_callable(test_augment, "test_augment")
     callbacks = _callbacks(callback)
     run = _start(model, train_data, test_data, config, pick_device(device))
+    converted = _to_channels_last(model, config)
+    try:
+        _run_epochs(run, callbacks, augment, test_augment)
+    finally:
+        if converted:  # hand the model back in the memory order it came in
+            model.to(memory_format=torch.contiguous_format)
+    return run.history
+
+
+def _run_epochs(run: Run, callbacks: list, augment, test_augment) -> None:
+    """Run the callbacks' ``on_start``, then the epochs left, until done or told to stop."""
+    model, config = run.model, run.config
     for item in callbacks:
         if hasattr(item, "on_start"):
             item.on_start(run)
@@ -315,7 +342,6 @@ def train(
                 epochs.set_postfix(**_postfix(run.history.last()))
                 if _end_of_epoch(run, callbacks):
                     break
-    return run.history
 
 
 if __name__ == "__main__":  # the command line is a face (layer 5); this module has none

@@ -30,8 +30,11 @@ QUIET = dict(progress=False)
 pytestmark = pytest.mark.usefixtures("one_thread_module")  # tests/conftest.py
 
 
-def _tiny_model(seed: int = 0, dropout: bool = False) -> nn.Module:
+def _tiny_model(seed: int = 0, dropout: bool = False, conv: bool = False) -> nn.Module:
     torch.manual_seed(seed)
+    if conv:  # 4-D weights: trained in NHWC order by default (TrainConfig.channels_last)
+        return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             *([nn.Dropout(0.5)] if dropout else []), nn.Linear(4 * 4 * 4, CLASSES))
     if dropout:
         return nn.Sequential(nn.Flatten(), nn.Linear(PIXELS, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, CLASSES))
     return nn.Sequential(nn.Flatten(), nn.Linear(PIXELS, CLASSES))
@@ -135,6 +138,7 @@ def test_paper_sgd_rejects_bad_hyperparameters(kwargs, match):
     (dict(max_lr_drops=-1), ValueError, "TrainConfig.max_lr_drops must be >= 0"),
     (dict(amp="fp8"), ValueError, "TrainConfig.amp must be False, True, 'bf16' or 'fp16'"),
     (dict(progress="no"), TypeError, "TrainConfig.progress must be a bool"),
+    (dict(channels_last=1), TypeError, "TrainConfig.channels_last must be a bool"),
 ])
 def test_train_config_validation_names_the_field(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -189,6 +193,25 @@ def test_loss_decreases_on_a_learnable_problem():
     assert all(rate * seconds < 64 * 100 for rate, seconds in zip(history.images_per_second, history.seconds))
 
 
+def test_channels_last_trains_in_nhwc_and_hands_the_model_back_in_nchw():
+    def run(channels_last):
+        model, seen = _tiny_model(conv=True), []
+        config = TrainConfig(epochs=2, batch_size=16, lr=0.05, channels_last=channels_last, **QUIET)
+        nhwc = lambda: model[0].weight.is_contiguous(memory_format=torch.channels_last)  # noqa: E731
+        history = train(model, _toy_data(), _toy_data(32, seed=2), config,
+                        callback=lambda h: seen.append(nhwc() and not model[0].weight.is_contiguous()))
+        assert model[0].weight.is_contiguous()  # back in the order it came
+        return history, model, seen
+
+    (fast, fast_model, seen_fast), (plain, plain_model, seen_plain) = run(True), run(False)
+    assert seen_fast == [True, True] and seen_plain == [False, False]
+    # the same arithmetic in another summation order: equal to rounding, not bit for bit
+    for key in ("train_loss", "test_loss"):
+        assert_close(getattr(fast, key), getattr(plain, key), rtol=1e-4, atol=1e-5)
+    for a, b in zip(fast_model.parameters(), plain_model.parameters()):
+        assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
 def test_same_seed_gives_identical_runs_and_another_seed_does_not():
     def run(seed):
         model = _tiny_model(dropout=True)
@@ -202,8 +225,8 @@ def test_same_seed_gives_identical_runs_and_another_seed_does_not():
     assert _deterministic(h1) != _deterministic(h3)
 
 
-@pytest.mark.parametrize("as_loader", [False, True])
-def test_resume_after_keyboard_interrupt_equals_an_uninterrupted_run(tmp_path, as_loader):
+@pytest.mark.parametrize("as_loader, conv", [(False, False), (True, False), (False, True)])
+def test_resume_after_keyboard_interrupt_equals_an_uninterrupted_run(tmp_path, as_loader, conv):
     config = TrainConfig(epochs=4, batch_size=16, lr=0.05, **QUIET)  # 96 images: 6 batches an epoch
 
     def data():
@@ -211,7 +234,7 @@ def test_resume_after_keyboard_interrupt_equals_an_uninterrupted_run(tmp_path, a
         return DataLoader(dataset, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(5)) \
             if as_loader else dataset
 
-    straight_model = _tiny_model(dropout=True)
+    straight_model = _tiny_model(dropout=True, conv=conv)
     straight = train(straight_model, data(), _toy_data(32, seed=2), config, augment=_noise)
 
     calls = []
@@ -224,13 +247,13 @@ def test_resume_after_keyboard_interrupt_equals_an_uninterrupted_run(tmp_path, a
 
     path = tmp_path / "run.pt"
     with pytest.raises(KeyboardInterrupt):
-        train(_tiny_model(dropout=True), data(), _toy_data(32, seed=2), config, augment=interrupting,
-              callback=Checkpointer(path))
+        train(_tiny_model(dropout=True, conv=conv), data(), _toy_data(32, seed=2), config,
+              augment=interrupting, callback=Checkpointer(path))
     saved = load_checkpoint(path)
     assert saved["epoch"] == 2 and saved["history"]["epoch"] == [1, 2]
     assert not list(tmp_path.glob("*.tmp"))
 
-    resumed_model = _tiny_model(seed=123, dropout=True)  # different init: the checkpoint must overwrite it
+    resumed_model = _tiny_model(seed=123, dropout=True, conv=conv)  # the checkpoint must overwrite it
     resumed = train(resumed_model, data(), _toy_data(32, seed=2), config, augment=_noise,
                     callback=Checkpointer(path, resume=True))
     assert _deterministic(resumed) == _deterministic(straight)

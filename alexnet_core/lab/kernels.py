@@ -48,7 +48,7 @@ def spatial_autocorrelation(weight: torch.Tensor) -> float:
     check_tensor(weight, "weight", ndim=4, floating=True)
     if min(weight.shape[-2:]) < 2:
         raise ValueError(f"weight must have kernels of at least 2×2, got {tuple(weight.shape)}")
-    a = weight.detach().double()
+    a = weight.detach().double().contiguous()
     a = a - a.mean(dim=(-2, -1), keepdim=True)
     energy = (a * a).sum(dim=(-2, -1))  # (K, C)
     if bool((energy == 0).any()):
@@ -109,14 +109,14 @@ def first_layer_filters(
     model = alexnet("cifar_towers", num_classes=len(train_set.classes), dropout=0.0)
     he_init_(model, generator=torch.Generator().manual_seed(seed))
     conv1 = model.named_layer("conv1")
-    snapshots = [conv1.weight.detach().cpu().clone()]
+    snapshots = [conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)]
     config = TrainConfig(
         epochs=epochs, batch_size=16, lr=0.02, weight_decay=0.0, schedule="constant",
         seed=seed, progress=False,
     )  # no weight decay: it would add a shrinking copy of W0, i.e. noise, to W - W0
 
     def snapshot(history: History) -> None:
-        snapshots.append(conv1.weight.detach().cpu().clone())
+        snapshots.append(conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format))
 
     history = train(
         model, TensorDataset(train_set.images, train_set.labels),
