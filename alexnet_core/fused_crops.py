@@ -41,6 +41,7 @@ def fused_crops(
     rows: list[int] | None = None,
     scale: float | None = None,
     offset: Tensor | None = None,
+    mirrored: Tensor | None = None,
 ) -> Tensor:
     """Return ``flip?(source[rows[i]][:, window_i] · scale + offset[:, window_i]) + shifts[i]``: (N, C, c, c).
 
@@ -52,6 +53,7 @@ def fused_crops(
     in-place add of its window. Whatever is the same for every pixel of an image (the scale, the
     lighting shift) is then applied to the whole batch in one op. A mirrored window costs one extra
     copy (torch has no negative strides), made on uint8 before the conversion (4× fewer bytes).
+    ``mirrored`` is ``offset.flip(-1)`` if the caller keeps one (made here otherwise).
     """
     n, channels, c = len(params), source.shape[1], params.crop_size
     floating = source.is_floating_point()
@@ -65,7 +67,8 @@ def fused_crops(
     per_image = floating and offset is None
     biases = [None] * n if shifts is None or not per_image else shifts.unbind(0)
     sources = source.unbind(0) if rows is None else [source[r] for r in rows]
-    mirrored = None if offset is None else offset.flip(-1)  # (C, H, W)
+    if offset is not None and mirrored is None:
+        mirrored = offset.flip(-1)  # (C, H, W)
     jobs = zip(
         params.tops.tolist(),
         params.lefts.tolist(),

@@ -73,6 +73,7 @@ class PreparedBatches:
                 )
         if self.generator is None:
             self.generator = torch.Generator().manual_seed(0)
+        self._offsets: tuple = (None, None, None)  # (mean, −mean, −mean mirrored)
 
     def __len__(self) -> int:
         full, rest = divmod(len(self.data), self.batch_size)
@@ -118,7 +119,7 @@ class PreparedBatches:
                 if shifts is None
                 else shifts - channel_mean
             )
-        offset = None if pixel_mean is None else -pixel_mean
+        offset, mirrored = self._mean_offsets(pixel_mean)
         return fused_crops(
             self.data.images,
             params,
@@ -126,7 +127,16 @@ class PreparedBatches:
             rows=rows.tolist(),
             scale=1 / 255,
             offset=offset,
+            mirrored=mirrored,
         )
+
+    def _mean_offsets(self, pixel_mean: Tensor | None) -> tuple:
+        """Return (−mean, −mean mirrored) of a mean image, made once per mean, not per batch."""
+        if pixel_mean is None:
+            return None, None
+        if self._offsets[0] is not pixel_mean:
+            self._offsets = (pixel_mean, -pixel_mean, -pixel_mean.flip(-1))
+        return self._offsets[1:]
 
     def _centre(
         self, images: Tensor, channel_mean: Tensor | None, pixel_mean: Tensor | None

@@ -194,7 +194,9 @@ def _to_channels_last(model: nn.Module, config: TrainConfig) -> bool:
     weights = [p for p in model.parameters() if p.dim() == 4]
     if not config.channels_last or not weights:
         return False
-    if any(p.device.type not in ("cpu", "cuda") or not p.is_contiguous() for p in weights):
+    if any(
+        p.device.type not in ("cpu", "cuda") or not p.is_contiguous() for p in weights
+    ):
         return False
     model.to(memory_format=torch.channels_last)
     return True

@@ -295,6 +295,17 @@ def test_fused_batch_equals_the_separate_functions(storage, statistics, mean_kin
     )  # last batch short
 
 
+def test_a_new_mean_image_takes_effect_although_offsets_are_kept(storage, statistics):
+    mean_image = statistics[0]
+    batches = PreparedBatches(storage, 4, crop_size=CROP, mean=mean_image, train=True)
+    rows = torch.arange(4)
+    state = batches.generator.get_state()
+    first = batches.batch(rows)
+    batches.mean = mean_image + 0.25  # a later mean: the kept −mean must not be reused
+    batches.generator.set_state(state)  # the same crops and flips
+    torch.testing.assert_close(batches.batch(rows), first - 0.25, rtol=0, atol=1e-6)
+
+
 def test_test_pass_is_the_centre_crop(storage, statistics):
     mean = statistics[0]
     batches = PreparedBatches(

@@ -47,12 +47,16 @@ def spatial_autocorrelation(weight: torch.Tensor) -> float:
     """
     check_tensor(weight, "weight", ndim=4, floating=True)
     if min(weight.shape[-2:]) < 2:
-        raise ValueError(f"weight must have kernels of at least 2×2, got {tuple(weight.shape)}")
+        raise ValueError(
+            f"weight must have kernels of at least 2×2, got {tuple(weight.shape)}"
+        )
     a = weight.detach().double().contiguous()
     a = a - a.mean(dim=(-2, -1), keepdim=True)
     energy = (a * a).sum(dim=(-2, -1))  # (K, C)
     if bool((energy == 0).any()):
-        raise ValueError("weight must not contain a constant kernel channel (its correlation is undefined)")
+        raise ValueError(
+            "weight must not contain a constant kernel channel (its correlation is undefined)"
+        )
     across = (a[..., :, :-1] * a[..., :, 1:]).sum(dim=(-2, -1)) / energy
     down = (a[..., :-1, :] * a[..., 1:, :]).sum(dim=(-2, -1)) / energy
     return float(((across + down) / 2).mean())
@@ -109,14 +113,23 @@ def first_layer_filters(
     model = alexnet("cifar_towers", num_classes=len(train_set.classes), dropout=0.0)
     he_init_(model, generator=torch.Generator().manual_seed(seed))
     conv1 = model.named_layer("conv1")
-    snapshots = [conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)]
+    snapshots = [
+        conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)
+    ]
     config = TrainConfig(
-        epochs=epochs, batch_size=16, lr=0.02, weight_decay=0.0, schedule="constant",
-        seed=seed, progress=False,
+        epochs=epochs,
+        batch_size=16,
+        lr=0.02,
+        weight_decay=0.0,
+        schedule="constant",
+        seed=seed,
+        progress=False,
     )  # no weight decay: it would add a shrinking copy of W0, i.e. noise, to W - W0
 
     def snapshot(history: History) -> None:
-        snapshots.append(conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format))
+        snapshots.append(
+            conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)
+        )
 
     history = train(
         model, TensorDataset(train_set.images, train_set.labels),
@@ -138,7 +151,9 @@ def first_layer_filters(
     )  # fmt: skip
 
 
-def save_filters(result: FiltersResult, path: str, *, command: str, per_class: int) -> None:
+def save_filters(
+    result: FiltersResult, path: str, *, command: str, per_class: int
+) -> None:
     """Write a trained :class:`FiltersResult` as a small file ``load_filters`` reads back."""
     from ..runtime import hardware_summary
 
@@ -156,7 +171,9 @@ def save_filters(result: FiltersResult, path: str, *, command: str, per_class: i
 
 def patches(per_class: int, seed: int) -> tuple[PhotoPatches, PhotoPatches]:
     """Return the Fig. 3 net's (train, test) photo patches: ``per_class``, 100 per photo."""
-    return PhotoPatches(per_class, seed=seed), PhotoPatches(100, split="test", seed=seed)
+    return PhotoPatches(per_class, seed=seed), PhotoPatches(
+        100, split="test", seed=seed
+    )
 
 
 def load_filters(
