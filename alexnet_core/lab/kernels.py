@@ -92,6 +92,11 @@ class FiltersResult:
         return self.trained - self.initial
 
 
+def _nchw_copy(weight: torch.Tensor) -> torch.Tensor:
+    """Return a CPU copy of ``weight`` in NCHW order (``train`` holds it in NHWC order)."""
+    return weight.detach().cpu().clone(memory_format=torch.contiguous_format)
+
+
 def first_layer_filters(
     seed: int = 0, *, epochs: int = 6, per_class: int = 200, device=None,
     data: tuple[PhotoPatches, PhotoPatches] | None = None,
@@ -113,23 +118,14 @@ def first_layer_filters(
     model = alexnet("cifar_towers", num_classes=len(train_set.classes), dropout=0.0)
     he_init_(model, generator=torch.Generator().manual_seed(seed))
     conv1 = model.named_layer("conv1")
-    snapshots = [
-        conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)
-    ]
+    snapshots = [_nchw_copy(conv1.weight)]
     config = TrainConfig(
-        epochs=epochs,
-        batch_size=16,
-        lr=0.02,
-        weight_decay=0.0,
-        schedule="constant",
-        seed=seed,
-        progress=False,
-    )  # no weight decay: it would add a shrinking copy of W0, i.e. noise, to W - W0
+        epochs=epochs, batch_size=16, lr=0.02, weight_decay=0.0, schedule="constant",
+        seed=seed, progress=False,
+    )  # fmt: skip  # no weight decay: it would add a shrinking copy of W0 (noise) to W - W0
 
     def snapshot(history: History) -> None:
-        snapshots.append(
-            conv1.weight.detach().cpu().clone(memory_format=torch.contiguous_format)
-        )
+        snapshots.append(_nchw_copy(conv1.weight))
 
     history = train(
         model, TensorDataset(train_set.images, train_set.labels),
