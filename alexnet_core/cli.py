@@ -221,15 +221,16 @@ def _config(args: argparse.Namespace, rank: int) -> TrainConfig:
 
 
 def _distribute(
-    args, model: nn.Module, train_set, device: torch.device, rank: int, world: int
-):
+    args, model: nn.Module, train_set, device: torch.device, rank: int, world: int,
+    channels_last: bool,
+):  # fmt: skip
     """Return (model, training data, sync-hook handle or None) for this process."""
     from torch.utils.data import DataLoader, Dataset
 
     if not isinstance(
         train_set, Dataset
     ):  # PreparedBatches / RankShare: batches already
-        model = model if world == 1 else parallel(model, device)
+        model = model if world == 1 else parallel(model, device, channels_last)
         return model, train_set, sync_hook(model, world)
     if world == 1:
         if args.no_shuffle:
@@ -242,7 +243,7 @@ def _distribute(
             f"--batch-size must be divisible by the {world} processes, "
             f"got {args.batch_size}"
         )
-    model = parallel(model, device)
+    model = parallel(model, device, channels_last)
     sampler = DistributedSampler(
         train_set,
         num_replicas=world,
@@ -311,13 +312,14 @@ def _run(args: argparse.Namespace) -> History:
     model = _model(args, _num_classes(data.train), data.crop)
     if rank == 0:
         print(_settings(args, data, model, device), flush=True)
+    config = _config(args, rank)
     model, train_data, handle = _distribute(
-        args, model, data.train, device, rank, world
+        args, model, data.train, device, rank, world, config.channels_last
     )
     callbacks = _callbacks(args, rank, world)
     try:
         return train(
-            model, train_data, data.test, _config(args, rank), device=device,
+            model, train_data, data.test, config, device=device,
             augment=data.augment, test_augment=data.test_augment, callback=callbacks,
         )  # fmt: skip
     finally:

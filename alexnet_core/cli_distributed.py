@@ -45,16 +45,21 @@ def _verify_sync_hook(model: nn.Module):
     return hook
 
 
-def parallel(model: nn.Module, device: torch.device) -> nn.Module:
-    """Return ``model`` on ``device`` in NHWC order, wrapped in DistributedDataParallel.
+def parallel(
+    model: nn.Module, device: torch.device, channels_last: bool = True
+) -> nn.Module:
+    """Return ``model`` on ``device``, wrapped in DistributedDataParallel.
 
     DDP lays out its gradient buckets by the parameters' strides when it is built, so the
-    memory order ``TrainConfig.channels_last`` (True by default) asks for is set first.
+    NHWC order that ``TrainConfig.channels_last`` asks for is set first (``train`` then
+    finds the weights already NHWC and leaves them).
     """
     from torch.nn.parallel import DistributedDataParallel
 
     ids = [device.index] if device.type == "cuda" else None
-    model = model.to(device, memory_format=torch.channels_last)
+    model = model.to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
     return DistributedDataParallel(model, device_ids=ids)
 
 

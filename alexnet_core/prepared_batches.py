@@ -73,7 +73,7 @@ class PreparedBatches:
                 )
         if self.generator is None:
             self.generator = torch.Generator().manual_seed(0)
-        self._offsets: tuple = (None, None, None)  # (mean, −mean, −mean mirrored)
+        self._offsets: tuple = (None, None, None)  # (key, −mean, −mean mirrored)
 
     def __len__(self) -> int:
         full, rest = divmod(len(self.data), self.batch_size)
@@ -131,11 +131,15 @@ class PreparedBatches:
         )
 
     def _mean_offsets(self, pixel_mean: Tensor | None) -> tuple:
-        """Return (−mean, −mean mirrored) of a mean image, made once per mean, not per batch."""
+        """Return (−mean, −mean mirrored) of a mean image, made once per mean, not per batch.
+
+        Kept until ``mean`` is replaced or changed in place (torch's version counter).
+        """
         if pixel_mean is None:
             return None, None
-        if self._offsets[0] is not pixel_mean:
-            self._offsets = (pixel_mean, -pixel_mean, -pixel_mean.flip(-1))
+        key = (id(pixel_mean), pixel_mean._version)
+        if self._offsets[0] != key:
+            self._offsets = (key, -pixel_mean, -pixel_mean.flip(-1))
         return self._offsets[1:]
 
     def _centre(

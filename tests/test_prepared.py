@@ -304,6 +304,9 @@ def test_a_new_mean_image_takes_effect_although_offsets_are_kept(storage, statis
     batches.mean = mean_image + 0.25  # a later mean: the kept −mean must not be reused
     batches.generator.set_state(state)  # the same crops and flips
     torch.testing.assert_close(batches.batch(rows), first - 0.25, rtol=0, atol=1e-6)
+    batches.mean.add_(0.25)  # changed in place: the same object, a new version
+    batches.generator.set_state(state)
+    torch.testing.assert_close(batches.batch(rows), first - 0.5, rtol=0, atol=1e-6)
 
 
 def test_test_pass_is_the_centre_crop(storage, statistics):

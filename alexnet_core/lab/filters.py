@@ -35,7 +35,7 @@ def colourfulness(weight: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"weight must hold RGB kernels (K, 3, h, w), got shape {tuple(weight.shape)}"
         )
-    weight = weight.detach().double().contiguous()
+    weight = weight.detach().to(torch.float64, memory_format=torch.contiguous_format)
     colour = weight - weight.mean(
         dim=1, keepdim=True
     )  # (K, 3, h, w): remove the grey part

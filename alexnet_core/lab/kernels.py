@@ -50,7 +50,7 @@ def spatial_autocorrelation(weight: torch.Tensor) -> float:
         raise ValueError(
             f"weight must have kernels of at least 2×2, got {tuple(weight.shape)}"
         )
-    a = weight.detach().double().contiguous()
+    a = weight.detach().to(torch.float64, memory_format=torch.contiguous_format)
     a = a - a.mean(dim=(-2, -1), keepdim=True)
     energy = (a * a).sum(dim=(-2, -1))  # (K, C)
     if bool((energy == 0).any()):
