@@ -365,9 +365,10 @@ def _(mo):
     mo.md(r"""
     **Does it help?** `regularisation.dropout_overfit` trains §3.1's conv stack under fc6/fc7 of
     1,024 units twice from one seed, with dropout 0.5 and without, on 500 natural photo patches
-    (1,000 test patches), 30 epochs. Both nets memorise their training patches; chapter 5's five
+    (1,000 test patches, the same for every seed; the seed draws the weights, the batch order
+    and the masks), 30 epochs. Both nets memorise their training patches; chapter 5's five
     committed seeds find dropout's effect on the test error and on the test loss within noise,
-    and convergence slower on every seed (1.2–2.4×, median 1.5×). Pick a seed and see one run
+    and convergence slower on every seed (1.25–2×, median 1.4×). Pick a seed and see one run
     for yourself.
     """)
     return

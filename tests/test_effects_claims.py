@@ -47,19 +47,21 @@ def test_dropout_claims_of_chapter_5_on_another_seed():
     # the net without dropout memorises its 500 patches; its test error stays far above that
     assert regularisation.final_error(without.clean_train_error) < 0.02
     assert result.test_error_without > 0.1
-    # chapter 5: on the test error dropout is within the seed noise (spread up to 8 points)
+    # chapter 5: on the test error dropout is within the seed noise (the same patches for every
+    # seed: spread 3 to 5 points; gains from -3 to +4)
     assert abs(result.gain) < 0.08, result.gain
     # it takes longer to converge, but less than three times as long (chapter 5: 1.2x to 2.4x)
     converge = result.epochs_to_converge
     assert converge["no dropout"] < converge["dropout 0.5"] < 3 * converge["no dropout"], converge
 
 
-def test_augmentation_claims_of_chapter_7_on_another_seed():
-    result = regularisation.augmentation_overfit(seed=13)
+def test_augmentation_in_colour_claims_of_chapter_7_on_another_seed():
+    # chapter 7's colour runs: constant rate, each seed its own patches
+    result = regularisation.augmentation_overfit(seed=13, grey=False, step=False, data_seed=None)
     without = result.records["no augmentation"]
-    # chapter 7: the net without augmentation fits its 500 patches, and sooner than the
-    # augmented one (which sees a new crop of every patch in every epoch); the test error
-    # difference itself is not asserted: on this seed its sign reverses, as the chapter says
+    # the net without augmentation fits its 500 patches, and sooner than the augmented one
+    # (which sees a new crop of every patch in every epoch); the test error difference itself
+    # is not asserted: on this seed its sign reverses, as the chapter says
     assert regularisation.final_error(without.clean_train_error) < 0.05
     converge = result.epochs_to_converge
     assert converge["no augmentation"] is not None
@@ -67,11 +69,13 @@ def test_augmentation_claims_of_chapter_7_on_another_seed():
     assert abs(result.gain) < 0.06, result.gain  # within the committed seeds' spread
 
 
-def test_augmentation_without_colour_claims_of_chapter_7_on_another_seed():
-    # chapter 7 "Without colour" ran 45 epochs; this shortened check runs the default 30 (lr / 10
-    # after 20) and asks for the direction: crops + flips lower the test error and the test loss
-    result = regularisation.augmentation_overfit(seed=13, grey=True, step=True)
+def test_augmentation_claims_of_chapter_7_on_another_seed():
+    # chapter 7 "Without colour" ran 45 epochs; this shortened check runs the defaults (grey
+    # patches, the same for every seed, 30 epochs with lr / 10 after 20) and asks for the
+    # direction: crops + flips lower the test error and the test loss
+    result = regularisation.augmentation_overfit(seed=13)
     assert result.gain > 0, (result.test_error_with, result.test_error_without)
     assert result.test_loss_with < result.test_loss_without
     without = result.records["no augmentation"]
-    assert regularisation.final_error(without.clean_train_error) < 0.15  # it fits its patches
+    # it fits its patches (to about 14% in 30 epochs; 4-7% in the chapter's 45)
+    assert regularisation.final_error(without.clean_train_error) < 0.2

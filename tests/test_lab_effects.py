@@ -190,32 +190,52 @@ def test_final_error_and_spread():
         regularisation.final_error([])
 
 
-def test_augmentation_overfit_grey_trains_and_tests_on_the_luminance_with_a_step(monkeypatch):
-    seen = {}
-
+def _recording_fit(monkeypatch, seen: list):
     def fake_fit(build, train_set, test_set, preprocess, config, *, augment, device=None):
-        seen.update(train=train_set.tensors[0], test=test_set.tensors[0], config=config)
+        seen.append(dict(train=train_set.tensors[0], test=test_set.tensors[0], config=config))
         return real_fit(build, train_set, test_set, preprocess, config, augment=augment,
                         device=device)  # fmt: skip
 
     real_fit = regularisation._fit
     monkeypatch.setattr(regularisation, "_fit", fake_fit)
-    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=3,
-                                        grey=True, step=True)  # fmt: skip
-    for images in (seen["train"], seen["test"]):  # R = G = B: no colour left
+
+
+def test_augmentation_overfit_is_grey_with_a_step_by_default_and_colour_on_request(monkeypatch):
+    seen = []
+    _recording_fit(monkeypatch, seen)
+    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=3)
+    for images in (seen[-1]["train"], seen[-1]["test"]):  # R = G = B: no colour left
         assert torch.equal(images[:, 0], images[:, 1]) and torch.equal(images[:, 1], images[:, 2])
-    assert seen["config"].schedule == "step" and seen["config"].step_epochs == (2,)
-    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=1)
-    assert not torch.equal(seen["train"][:, 0], seen["train"][:, 1])  # colour by default
-    assert seen["config"].schedule == "constant"
+    assert seen[-1]["config"].schedule == "step" and seen[-1]["config"].step_epochs == (2,)
+    regularisation.augmentation_overfit(1, per_class=2, test_per_class=2, epochs=1,
+                                        grey=False, step=False)  # fmt: skip
+    assert not torch.equal(seen[-1]["train"][:, 0], seen[-1]["train"][:, 1])
+    assert seen[-1]["config"].schedule == "constant"
+
+
+@pytest.mark.parametrize("experiment", ["dropout_overfit", "augmentation_overfit"])
+def test_the_patches_are_fixed_across_seeds_unless_data_seed_is_none(monkeypatch, experiment):
+    seen = []
+    _recording_fit(monkeypatch, seen)
+    run = getattr(regularisation, experiment)
+    for seed, data_seed in ((1, 0), (2, 0), (2, None), (1, 2)):
+        run(seed, per_class=2, test_per_class=2, epochs=1, data_seed=data_seed)
+    first, same, own, chosen = (seen[i]["train"] for i in range(0, len(seen), len(seen) // 4))
+    assert torch.equal(first, same)  # seeds 1 and 2 on the default patches
+    assert not torch.equal(first, own)  # data_seed=None: seed 2 draws its own
+    assert torch.equal(own, chosen)  # ... which are data_seed 2's
+    with pytest.raises(ValueError, match="data_seed"):
+        run(1, per_class=2, test_per_class=2, epochs=1, data_seed=-1)
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["dropout", "--grey"], "apply to augmentation only"),
+        (["dropout", "--colour"], "apply to augmentation only"),
+        (["dropout", "--constant"], "apply to augmentation only"),
         (["dropout", "--epochs", "30"], "apply to augmentation only"),  # even the default
         (["augmentation", "--epochs", "0"], "--epochs must be a positive int, got 0"),
+        (["dropout", "--data-seed", "x"], "--data-seed must be a non-negative int or 'seed'"),
     ],
 )
 def test_regularisation_cli_refuses_augmentation_options_for_dropout(argv, message, capsys):

@@ -113,6 +113,16 @@ def test_topk_figure_marks_what_counts_as_correct():
         viz.topk_figure(logits, labels, 2, class_names=["a"])
 
 
+def test_seed_errors_draws_one_line_per_seed_and_a_median_per_arm():
+    arms = {"none": {"0": 0.4, "1": 0.5, "2": 0.45}, "crops": {"0": 0.3, "1": 0.35, "2": 0.2}}
+    figure = viz.seed_errors(arms)
+    ax = figure.axes[0]
+    assert len(ax.lines) == 3 + 2  # three seeds joined across arms, two median bars
+    assert [t.get_text() for t in ax.texts] == ["45.0%", "30.0%"]
+    with pytest.raises(TypeError, match="arms must be"):
+        viz.seed_errors({})
+
+
 def test_results_bars_and_layer_costs_figure():
     figure = viz.results_bars(results.TABLE_2, "Top-5 (test)")
     assert [round(p.get_width(), 1) for p in figure.axes[0].patches] == [26.2, 16.4, 15.3]

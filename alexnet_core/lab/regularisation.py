@@ -36,6 +36,7 @@ from .overfitting import FitRecord, first_epoch_at_or_below, train_tracking_fit
 
 __all__ = [
     "FINAL_EPOCHS",
+    "DATA_SEED",
     "OverfitResult",
     "DROPOUT_WIDTH",
     "dropout_net",
@@ -51,6 +52,7 @@ FINAL_EPOCHS = 5
 _EPOCHS = 30  # dropout_overfit's and augmentation_overfit's default run length
 DROPOUT_WIDTH = 1024  # fc6/fc7 of dropout_net; AlexNet's are 4096 wide on 9,216 inputs
 CONVERGED = 0.05  # "converged": the clean training error at or below 5%
+DATA_SEED = 0  # the patches both experiments draw, whatever the training seed
 
 
 def final_error(errors: list[float], last: int = FINAL_EPOCHS) -> float:
@@ -152,6 +154,7 @@ def _fig1() -> nn.Module:
 
 
 def _data(per_class: int, test_per_class: int, seed: int, grey: bool = False):
+    check_int(seed, "data_seed", minimum=0)
     train, test = (
         PhotoPatches(per_class, seed=seed),
         PhotoPatches(test_per_class, split="test", seed=seed),
@@ -214,7 +217,7 @@ def dropout_net(
 def dropout_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
     epochs: int = _EPOCHS, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
-    device=None,
+    data_seed: int | None = DATA_SEED, device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: dropout ``p`` in fc6/fc7 against none (§4.2).
 
@@ -223,6 +226,11 @@ def dropout_overfit(
     the paper's SGD (momentum 0.9, weight decay 5e-4) on batches of 32 at lr 0.01, divided by
     10 after two thirds of the epochs; both runs from the same seed. The runs are labelled
     ``f"dropout {p:g}"`` and ``"no dropout"``.
+
+    ``seed`` draws the initial weights, the batch order and the dropout masks; ``data_seed``
+    draws the patches (:class:`~alexnet_core.natural.PhotoPatches`), the same for every seed by
+    default, so that the spread across seeds is the training's own. ``data_seed=None`` draws
+    them from ``seed`` too, so that each seed also sees other patches.
     """
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs", minimum=1)
@@ -231,7 +239,9 @@ def dropout_overfit(
         raise ValueError(
             "p must be above 0 (the run without dropout is always made), got 0"
         )
-    train_set, test_set, images = _data(per_class, test_per_class, seed)
+    train_set, test_set, images = _data(
+        per_class, test_per_class, seed if data_seed is None else data_seed
+    )
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
     config = TrainConfig(
         epochs=epochs, lr=lr, batch_size=32, seed=seed, progress=False,
@@ -248,26 +258,29 @@ def dropout_overfit(
 
 def augmentation_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
-    epochs: int = _EPOCHS, lr: float = 0.01, lighting: bool = False, grey: bool = False,
-    step: bool = False, device=None,
+    epochs: int = _EPOCHS, lr: float = 0.01, lighting: bool = False, grey: bool = True,
+    step: bool = True, data_seed: int | None = DATA_SEED, device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: random 32×32 crops + flips against none (§4.1).
 
     The data and recipe of :func:`dropout_overfit` (500 training patches, He initialisation,
-    SGD with momentum 0.9 and weight decay 5e-4 at lr 0.01), 30 epochs, on the four-layer net
-    of §3.1 (``alexnet("fig1")``, cheaper than the ``cifar`` net). "Without" trains
-    on the centre 32×32 of each 40×40 patch, "with" on a random 32×32 crop, mirrored with
-    probability 1/2, drawn afresh every epoch; both are tested on the centre patch. With
-    ``lighting=True`` a third run adds §4.1's PCA colour lighting (``extra["crops + flips +
-    PCA lighting"]``).
+    SGD with momentum 0.9 and weight decay 5e-4 at lr 0.01, divided by 10 after two thirds of
+    the epochs), 30 epochs, on the four-layer net of §3.1 (``alexnet("fig1")``, cheaper than
+    the ``cifar`` net). "Without" trains on the centre 32×32 of each 40×40 patch, "with" on a
+    random 32×32 crop, mirrored with probability 1/2, drawn afresh every epoch; both are tested
+    on the centre patch. With ``lighting=True`` a third run adds §4.1's PCA colour lighting
+    (``extra["crops + flips + PCA lighting"]``).
 
-    ``grey=True`` trains and tests on the patches' luminance (:func:`~alexnet_core.natural.luminance`),
-    so colour no longer names the photograph; ``step=True`` divides the learning rate by 10 after
-    two thirds of the epochs (§5's schedule, as in :func:`dropout_overfit`) instead of keeping it.
+    By default the patches are their luminance (:func:`~alexnet_core.natural.luminance`) in all
+    three channels, training and test: in colour, colour alone names most of these photographs
+    and hides what the crops teach (chapter 7). ``grey=False`` keeps the colour; ``step=False``
+    keeps the learning rate constant. ``seed`` and ``data_seed`` as in :func:`dropout_overfit`.
     """
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs", minimum=1)
-    train_set, test_set, images = _data(per_class, test_per_class, seed, grey=grey)
+    train_set, test_set, images = _data(
+        per_class, test_per_class, seed if data_seed is None else data_seed, grey=grey
+    )
     plain = Preprocess.fit(images, 32, lighting=False)
     config = TrainConfig(
         epochs=epochs, lr=lr, seed=seed, progress=False, **_schedule(epochs, step=step)
@@ -307,52 +320,73 @@ def _summary(results: list[OverfitResult]) -> dict:
     }  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run an experiment over seeds and write its results as JSON (the committed file)."""
+def _parser():
     import argparse
-    import time
-
-    from .records import run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.regularisation")
     parser.add_argument("what", choices=("dropout", "augmentation"))
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--output", default=None, help="default book/data/<what>.json")
     parser.add_argument(
-        "--grey", action="store_true", help="augmentation: luminance patches"
+        "--data-seed", default=str(DATA_SEED),
+        help=f"the patches' seed ({DATA_SEED}), or 'seed': each seed draws its own",
+    )  # fmt: skip
+    parser.add_argument(
+        "--colour", action="store_true", help="augmentation: colour patches, not grey"
     )
     parser.add_argument(
-        "--epochs",
-        type=int,
-        default=None,
+        "--constant", action="store_true", help="augmentation: constant lr, no step"
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=None,
         help=f"augmentation: epochs per run ({_EPOCHS})",
-    )
-    parser.add_argument(
-        "--step", action="store_true", help="augmentation: lr / 10 at 2/3"
-    )
+    )  # fmt: skip
+    return parser
+
+
+def _data_seed(parser, value: str) -> int | None:
+    if value == "seed":
+        return None
+    if not value.isdigit():
+        parser.error(f"--data-seed must be a non-negative int or 'seed', got {value!r}")
+    return int(value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run an experiment over seeds and write its results as JSON (the committed file)."""
+    import time
+
+    from .records import run_record, write_record
+
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.what == "dropout" and (args.grey or args.step or args.epochs is not None):
-        parser.error("--grey, --epochs and --step apply to augmentation only")
+    if args.what == "dropout" and (
+        args.colour or args.constant or args.epochs is not None
+    ):
+        parser.error("--colour, --epochs and --constant apply to augmentation only")
     if args.epochs is None:
         args.epochs = _EPOCHS
     elif args.epochs < 1:
         parser.error(f"--epochs must be a positive int, got {args.epochs}")
+    data_seed = _data_seed(parser, args.data_seed)
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.time()
     results = []
     for seed in seeds:
         if args.what == "dropout":
-            result = dropout_overfit(seed)
+            result = dropout_overfit(seed, data_seed=data_seed)
         else:
-            result = augmentation_overfit(seed, lighting=True, grey=args.grey,
-                                          epochs=args.epochs, step=args.step)  # fmt: skip
+            result = augmentation_overfit(
+                seed, lighting=True, grey=not args.colour, epochs=args.epochs,
+                step=not args.constant, data_seed=data_seed,
+            )  # fmt: skip
         print(seed, result.test_error_with, result.test_error_without, result.extra,
               result.epochs_to_converge, flush=True)  # fmt: skip
         results.append(result)
     record = run_record(
         "alexnet_core.lab.regularisation", argv, seeds=seeds, start=start,
-        final_epochs=FINAL_EPOCHS, results=_summary(results),
-        grey=args.grey, epochs=args.epochs, step=args.step,
+        final_epochs=FINAL_EPOCHS, results=_summary(results), data_seed=data_seed,
+        grey=not args.colour, epochs=args.epochs, step=not args.constant,
     )  # fmt: skip
     write_record(record, args.output or f"book/data/{args.what}.json")
 

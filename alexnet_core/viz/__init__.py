@@ -8,7 +8,7 @@ matplotlib is imported by this package and by :mod:`alexnet_core.widgets` only, 
 - :mod:`~alexnet_core.viz.images`: kernels (Fig. 3), feature maps, photos, neighbours (Fig. 4)
 - :mod:`~alexnet_core.viz.curves`: training curves (Fig. 1), grouped runs, the generalisation gap
 - :mod:`~alexnet_core.viz.architecture`: the two towers (Fig. 2), split costs, layer costs
-- :mod:`~alexnet_core.viz.results`: top-k panels, the results tables as bars
+- :mod:`~alexnet_core.viz.results`: top-k panels, the results tables as bars, errors over seeds
 - :mod:`~alexnet_core.viz.pooling`: overlapping pooling windows (§3.4)
 - :mod:`~alexnet_core.viz.units`: ReLU and tanh (§3.1), LRN (§3.3), dropout (§4.2)
 - :mod:`~alexnet_core.viz.augmentation`: crops and PCA lighting (§4.1)
@@ -20,7 +20,7 @@ from .base import Figure, figure_to_png, subplots, to_display_image
 from .curves import fig1_figure, fit_curves, grouped_curves, training_curves
 from .images import activation_grid, filter_grid, image_row, neighbours_figure
 from .pooling import pooling_demo, pooling_windows
-from .results import results_bars, topk_figure
+from .results import results_bars, seed_errors, topk_figure
 from .units import activation_functions, dropout_figure, lrn_response_figure
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "split_costs_figure",
     "topk_figure",
     "results_bars",
+    "seed_errors",
     "pooling_windows",
     "pooling_demo",
     "activation_functions",

@@ -1,15 +1,17 @@
-"""The 2012 results in pictures: top-k correctness per sample (§2) and the error tables (§6)."""
+"""The results in pictures: top-k correctness per sample (§2), the error tables (§6), and the
+book's own measurements over seeds."""
 
 from __future__ import annotations
 
 import math
-from typing import Sequence
+import statistics
+from typing import Mapping, Sequence
 
 import torch
 
 from .base import CONV_COLOUR, OTHERS_COLOUR, Figure, subplots
 
-__all__ = ["topk_figure", "results_bars"]
+__all__ = ["topk_figure", "results_bars", "seed_errors"]
 
 
 def _ranked_panel(ax, probabilities: torch.Tensor, label: int, k: int, names) -> None:
@@ -112,5 +114,39 @@ def results_bars(table: object, column: str, *, title: str | None = None) -> Fig
     ax.set_xlabel("error (%)")
     ax.set_title(title or f"{table.title}: {column}", fontsize=9)
     ax.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
+def seed_errors(
+    arms: Mapping[str, Mapping[str, float]], *, title: str | None = None
+) -> Figure:
+    """Return each arm's final test error per seed as dots, the seeds joined across arms.
+
+    ``arms``: {arm label: {seed: error in [0, 1]}}, as
+    :func:`~alexnet_core.lab.regularisation.augmentation_arms` returns. A black bar marks each
+    arm's median; a grey line joins the runs of one seed, so a paired gain reads as a slope.
+    """
+    if not isinstance(arms, Mapping) or not arms:
+        raise TypeError(
+            f"arms must be a non-empty mapping of arm -> {{seed: error}}, got {arms!r}"
+        )
+    labels = list(arms)
+    seeds = list(arms[labels[0]])
+    figure, ax = subplots(figsize=(1.5 * len(labels) + 1.5, 3.0))
+    for seed in seeds:
+        ys = [100 * arms[label][seed] for label in labels]
+        ax.plot(range(len(labels)), ys, color="0.75", lw=0.8, zorder=1)
+        ax.scatter(range(len(labels)), ys, s=18, color=CONV_COLOUR, zorder=2)
+    for place, label in enumerate(labels):
+        median = 100 * statistics.median(arms[label].values())
+        ax.plot([place - 0.2, place + 0.2], [median] * 2, color="black", lw=2, zorder=3)
+        ax.text(place + 0.24, median, f"{median:.1f}%", va="center", fontsize=8)
+    ax.set_xticks(range(len(labels)), [label.replace(" + ", "\n+ ") for label in labels],
+                  fontsize=8)  # fmt: skip
+    ax.set_xlim(-0.4, len(labels) - 0.3)
+    ax.set_ylabel("final test error (%)")
+    ax.set_title(title or f"{len(seeds)} seeds; bar: median", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
     figure.tight_layout()
     return figure
