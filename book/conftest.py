@@ -1,9 +1,11 @@
-"""Peak memory of every chapter under `pytest --nbval`: each must stay under 2 GiB of RAM.
+"""Peak memory and time of every chapter under `pytest --nbval`: each must stay under 2 GiB of RAM.
 
 nbval runs each chapter in its own Jupyter kernel process. After every cell this reads the kernel's
 high-water mark of resident memory (``VmHWM`` in ``/proc/<pid>/status``, Linux); after a chapter's
 last cell it fails that cell if the peak passed the limit, and the terminal summary lists the peak
-of every chapter, so the figure is measured on every run rather than claimed once.
+of every chapter, so the figure is measured on every run rather than claimed once. The summary also
+gives each chapter's seconds (its cells' setup, call and teardown, kernel start included), against
+the 60 s budget of the quick configuration; time is reported, not enforced (a busy machine is slower).
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from pathlib import Path
 import pytest
 
 LIMIT_MIB = float(os.environ.get("BOOK_RAM_LIMIT_MIB", 2048))  # the env variable is for checking that the limit bites
+TIME_BUDGET_S = 60.0
 PEAKS: dict[str, float] = {}
+SECONDS: dict[str, float] = {}  # chapter -> wall time of its cells
 UNMEASURED: dict[str, str] = {}  # chapter -> why its peak could not be read
 
 
@@ -35,6 +39,12 @@ def _kernel_peak_mib(item) -> tuple[float | None, str]:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024, ""  # kB -> MiB
     return None, f"/proc/{pid}/status has no VmHWM line"
+
+
+def pytest_runtest_logreport(report):
+    if "::Cell " in report.nodeid:
+        chapter = report.nodeid.split("::")[0]
+        SECONDS[chapter] = SECONDS.get(chapter, 0.0) + report.duration
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -57,7 +67,12 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_terminal_summary(terminalreporter):
     for chapter, why in sorted(UNMEASURED.items()):
         terminalreporter.write_line(f"{chapter}: peak RAM NOT measured (limit not checked): {why}")
-    if PEAKS:
-        terminalreporter.section("peak RAM per chapter (kernel VmHWM, quick configuration)")
-        for chapter, peak in sorted(PEAKS.items()):
-            terminalreporter.write_line(f"{chapter:40s} {peak:7.0f} MiB  (limit {LIMIT_MIB:.0f} MiB)")
+    if PEAKS or SECONDS:
+        terminalreporter.section("peak RAM and time per chapter (kernel VmHWM, quick configuration)")
+        for chapter in sorted(set(PEAKS) | set(SECONDS)):
+            peak = f"{PEAKS[chapter]:7.0f} MiB" if chapter in PEAKS else "    — MiB"
+            seconds = SECONDS.get(chapter, 0.0)
+            over = "  OVER the time budget" if seconds > TIME_BUDGET_S else ""
+            terminalreporter.write_line(
+                f"{chapter:40s} {peak}  (limit {LIMIT_MIB:.0f} MiB)   {seconds:5.1f} s  (budget {TIME_BUDGET_S:.0f} s){over}"
+            )

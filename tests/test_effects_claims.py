@@ -3,6 +3,10 @@
 Chapter 9 loads a net trained once for 12 epochs (book/data/filters.pt); chapter 3 reads Fig. 1's
 committed grid and seeds; chapter 5 reads dropout's committed seeds. Here the quick functions run again on other seeds, so a change to the
 package that breaks a claim fails the suite. Asserts check direction and margin, never exact values.
+
+Each test runs a quick experiment (20-45 s on 2 cores), about 3 minutes in all, so they are kept out of
+the default `pytest --nbval` (marker ``claims``) and run as their own stage of `.ci/run`:
+`pytest -m claims tests/test_effects_claims.py`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import pytest
 
 from alexnet_core.lab import kernels, regularisation, relu_speed
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.claims]
 
 
 def test_first_layer_kernels_become_edge_like_on_another_seed():
