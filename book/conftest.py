@@ -41,17 +41,22 @@ def _kernel_peak_mib(item) -> tuple[float | None, str]:
     return None, f"/proc/{pid}/status has no VmHWM line"
 
 
+def _chapter(nodeid: str) -> str | None:
+    """Return the chapter of an nbval cell's node id ("book/04_lrn.ipynb::Cell 3"), else None."""
+    return nodeid.split("::")[0] if "::Cell " in nodeid else None
+
+
 def pytest_runtest_logreport(report):
-    if "::Cell " in report.nodeid:
-        chapter = report.nodeid.split("::")[0]
+    chapter = _chapter(report.nodeid)
+    if chapter is not None:
         SECONDS[chapter] = SECONDS.get(chapter, 0.0) + report.duration
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
-    if "::Cell " not in item.nodeid:
+    chapter = _chapter(item.nodeid)
+    if chapter is None:
         return
-    chapter = item.nodeid.split("::")[0]
     peak, why = _kernel_peak_mib(item)
     if peak is None:  # say so: a check that switched itself off must not look like a pass
         if chapter not in UNMEASURED:
@@ -59,7 +64,7 @@ def pytest_runtest_teardown(item, nextitem):
             warnings.warn(f"{chapter}: peak RAM not measured, the {LIMIT_MIB:.0f} MiB limit is not checked: {why}")
         return
     PEAKS[chapter] = max(PEAKS.get(chapter, 0.0), peak)
-    last_cell = nextitem is None or nextitem.nodeid.split("::")[0] != chapter
+    last_cell = nextitem is None or _chapter(nextitem.nodeid) != chapter
     if last_cell and PEAKS[chapter] > LIMIT_MIB:
         pytest.fail(f"{chapter}: the quick configuration peaked at {PEAKS[chapter]:.0f} MiB of RAM, over the {LIMIT_MIB:.0f} MiB limit")
 
