@@ -350,3 +350,19 @@ def test_augmentation_arms_reads_a_record_by_arm():
     assert arms["crops + flips"] == {"0": 0.3, "1": 0.35}
     assert arms["+ brightness"] == {"0": 0.32, "1": 0.3}
     assert list(regularisation.augmentation_arms(results))[2] == "crops + flips + PCA lighting"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what, grey", [("dropout", False), ("augmentation", True)])
+def test_regularisation_record_says_which_patches_it_ran_on(monkeypatch, tmp_path, what, grey):
+    # dropout_overfit trains on colour patches, augmentation_overfit on grey ones by default
+    name = f"{what}_overfit"
+    real = getattr(regularisation, name)
+    monkeypatch.setattr(
+        regularisation, name,
+        lambda seed, **kw: real(seed, **{**kw, "per_class": 2, "test_per_class": 2, "epochs": 1}),
+    )  # fmt: skip
+    out = tmp_path / "record.json"
+    regularisation.main([what, "--seeds", "0", "--output", str(out)])
+    record = json.loads(out.read_text())
+    assert record["grey"] is grey and record["seeds"] == [0]

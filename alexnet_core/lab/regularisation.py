@@ -386,7 +386,8 @@ def main(argv: list[str] | None = None) -> None:
     record = run_record(
         "alexnet_core.lab.regularisation", argv, seeds=seeds, start=start,
         final_epochs=FINAL_EPOCHS, results=_summary(results), data_seed=data_seed,
-        grey=not args.colour, epochs=args.epochs, step=not args.constant,
+        grey=args.what == "augmentation" and not args.colour,  # dropout: colour patches
+        epochs=args.epochs, step=not args.constant,
     )  # fmt: skip
     write_record(record, args.output or f"book/data/{args.what}.json")
 

@@ -361,9 +361,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--max-epochs", type=int, default=6, help="size: epochs at most"
     )
-    parser.add_argument(
-        "--grey", action="store_true", help="size: luminance patches only"
-    )
+    parser.add_argument("--grey", action="store_true", help="size: luminance only")
+    grid = ",".join(f"{r:g}" for r in LEARNING_RATES)
+    parser.add_argument("--learning-rates", default=grid, help="size: the rate grid")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     regimes = [
@@ -376,11 +376,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.what == "seeds":
         fields["results"] = _seeds_table(regimes, seeds)
     else:
+        rates = tuple(float(r) for r in args.learning_rates.split(","))
         fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
-                  "grey": args.grey}  # fmt: skip
+                  "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
         fields["results"] = size_table(
             args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
-            grey=args.grey,
+            grey=args.grey, learning_rates=rates,
         )  # fmt: skip
     record = run_record(
         "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
