@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from alexnet_core.lab import kernels, regularisation, relu_speed
+from alexnet_core.lab import kernels, regularisation, relu_speed, relu_tail
 
 GRID = Path(__file__).resolve().parents[1] / "book" / "data" / "fig1_grid.json"
 
@@ -366,3 +366,16 @@ def test_regularisation_record_says_which_patches_it_ran_on(monkeypatch, tmp_pat
     regularisation.main([what, "--seeds", "0", "--output", str(out)])
     record = json.loads(out.read_text())
     assert record["grey"] is grey and record["seeds"] == [0]
+
+
+@pytest.mark.parametrize("module", [relu_speed, relu_tail])
+@pytest.mark.parametrize(
+    "rates, message",
+    [("0.01,x", "must be comma-separated numbers"), ("0.01,0.1", "needs at least 3 positive rates")],
+)
+def test_fig1_clis_refuse_a_bad_rate_grid(module, rates, message, capsys):
+    argv = ["size", "--rates", rates] if module is relu_speed else ["--rates", rates]
+    with pytest.raises(SystemExit) as exit_info:
+        module.main(argv)
+    assert exit_info.value.code == 2
+    assert f"--rates {message}" in capsys.readouterr().err

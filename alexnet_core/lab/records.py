@@ -40,3 +40,19 @@ def write_record(record: dict[str, Any], path: str | Path) -> None:
     """Write ``record`` as indented JSON at ``path`` and say so."""
     Path(path).write_text(json.dumps(record, indent=1) + "\n")
     print("wrote", path)
+
+
+def parse_rates(parser, text: str, option: str = "--rates") -> tuple[float, ...]:
+    """Return the sorted learning rates of a comma-separated ``option``; ``parser.error`` if bad.
+
+    A grid needs at least three positive rates, so that its best one can lie inside it.
+    """
+    try:
+        rates = tuple(float(r) for r in text.split(","))
+    except ValueError:
+        parser.error(f"{option} must be comma-separated numbers, got {text!r}")
+    if len(rates) < 3 or any(r <= 0 for r in rates):
+        parser.error(
+            f"{option} needs at least 3 positive rates (a best one inside), got {text!r}"
+        )
+    return tuple(sorted(rates))

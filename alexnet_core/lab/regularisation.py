@@ -369,6 +369,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.epochs < 1:
         parser.error(f"--epochs must be a positive int, got {args.epochs}")
     data_seed = _data_seed(parser, args.data_seed)
+    grey = args.what == "augmentation" and not args.colour  # dropout runs on colour patches
     seeds = [int(s) for s in args.seeds.split(",")]
     start = time.time()
     results = []
@@ -377,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
             result = dropout_overfit(seed, data_seed=data_seed)
         else:
             result = augmentation_overfit(
-                seed, lighting=True, grey=not args.colour, epochs=args.epochs,
+                seed, lighting=True, grey=grey, epochs=args.epochs,
                 step=not args.constant, data_seed=data_seed,
             )  # fmt: skip
         print(seed, result.test_error_with, result.test_error_without, result.extra,
@@ -386,8 +387,7 @@ def main(argv: list[str] | None = None) -> None:
     record = run_record(
         "alexnet_core.lab.regularisation", argv, seeds=seeds, start=start,
         final_epochs=FINAL_EPOCHS, results=_summary(results), data_seed=data_seed,
-        grey=args.what == "augmentation" and not args.colour,  # dropout: colour patches
-        epochs=args.epochs, step=not args.constant,
+        grey=grey, epochs=args.epochs, step=not args.constant,
     )  # fmt: skip
     write_record(record, args.output or f"book/data/{args.what}.json")
 

@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import time
 
-    from .records import run_record, write_record
+    from .records import parse_rates, run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_speed")
     parser.add_argument(
@@ -362,8 +362,7 @@ def main(argv: list[str] | None = None) -> None:
         "--max-epochs", type=int, default=6, help="size: epochs at most"
     )
     parser.add_argument("--grey", action="store_true", help="size: luminance only")
-    grid = ",".join(f"{r:g}" for r in LEARNING_RATES)
-    parser.add_argument("--learning-rates", default=grid, help="size: the rate grid")
+    parser.add_argument("--rates", default=None, help="size: comma-separated (the grid)")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     regimes = [
@@ -376,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.what == "seeds":
         fields["results"] = _seeds_table(regimes, seeds)
     else:
-        rates = tuple(float(r) for r in args.learning_rates.split(","))
+        rates = LEARNING_RATES if args.rates is None else parse_rates(parser, args.rates)
         fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
                   "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
         fields["results"] = size_table(

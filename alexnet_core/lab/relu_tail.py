@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     import argparse
     import time
 
-    from .records import run_record, write_record
+    from .records import parse_rates, run_record, write_record
 
     parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_tail")
     parser.add_argument("--regime", default="paper")
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
-    rates = LEARNING_RATES if args.rates is None else _rates(parser, args.rates)
+    rates = LEARNING_RATES if args.rates is None else parse_rates(parser, args.rates)
     start = time.time()
     results = {}
     for seed in seeds:
@@ -132,18 +132,6 @@ def main(argv: list[str] | None = None) -> None:
         median_speedup=medians, grey=args.grey, learning_rates=list(rates),
     )  # fmt: skip
     write_record(record, args.output)
-
-
-def _rates(parser, text: str) -> tuple[float, ...]:
-    try:
-        rates = tuple(float(r) for r in text.split(","))
-    except ValueError:
-        parser.error(f"--rates must be comma-separated numbers, got {text!r}")
-    if len(rates) < 3 or any(r <= 0 for r in rates):
-        parser.error(
-            f"--rates needs at least 3 positive rates (a best one inside), got {text!r}"
-        )
-    return tuple(sorted(rates))
 
 
 if __name__ == "__main__":
