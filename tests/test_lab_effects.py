@@ -139,6 +139,12 @@ def test_size_report_marks_bounds_and_names_the_data():
     text = relu_speed.size_report(record)
     assert "luminance only" in text and "at most 6 epochs" in text
     assert text.splitlines()[-1].endswith("≥3.00×") and "—" in text.splitlines()[-1]
+    # a merged record prints the run behind its seeds, one line per part, not the merge command
+    parts = [{"command": f"python -m x --seeds {s}", "seeds": [s], "hardware": "cpu", "seconds": 5}
+             for s in (0, 1)]  # fmt: skip
+    merged = dict(record, command="python -m alexnet_core.lab.records merge", parts=parts)
+    lines = relu_speed.size_report(merged).splitlines()
+    assert lines[:2] == ["python -m x --seeds 0 | cpu | 5 s", "python -m x --seeds 1 | cpu | 5 s"]
 
 
 def test_regime_data_grey_is_the_luminance_in_every_channel():

@@ -34,12 +34,25 @@ def test_to_display_image_normalises_each_image():
 def test_filter_grid_two_towers_draws_all_kernels():
     weight = torch.randn(96, 3, 11, 11)
     figure = viz.filter_grid(weight, towers=2)
-    images = [ax for ax in figure.axes if ax.images]
-    assert len(images) == 96
-    assert "GPU 1" in figure.axes[0].get_title(loc="left") and any("GPU 2" in ax.get_title(loc="left") for ax in figure.axes)
-    # first drawn kernel equals kernel 0 normalised on its own
-    drawn = images[0].images[0].get_array()
-    np.testing.assert_allclose(drawn, viz.to_display_image(weight[0], normalise=True).numpy(), rtol=1e-6)
+    panels = [ax for ax in figure.axes if ax.images]
+    assert len(panels) == 2  # one mosaic per tower
+    assert "GPU 1" in panels[0].get_title(loc="left") and "GPU 2" in panels[1].get_title(loc="left")
+    # 48 kernels per tower in 8 columns: 6 rows of 11 pixels, 1-pixel gaps
+    first, second = (ax.images[0].get_array() for ax in panels)
+    assert first.shape == (6 * 12 - 1, 8 * 12 - 1, 3)
+    # each tile is its kernel normalised on its own: kernel 0, kernel 9 (row 1, column 1), kernel 48
+    np.testing.assert_allclose(first[:11, :11], viz.to_display_image(weight[0], normalise=True).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(first[12:23, 12:23], viz.to_display_image(weight[9], normalise=True).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(second[:11, :11], viz.to_display_image(weight[48], normalise=True).numpy(), rtol=1e-6)
+    assert (first[11, :] == 1).all()  # the gap is white
+
+
+def test_kernel_mosaic_leaves_unused_tiles_blank():
+    from alexnet_core.viz.images import kernel_mosaic
+
+    mosaic = kernel_mosaic(torch.randn(5, 3, 3, 3), columns=4)
+    assert mosaic.shape == (2 * 4 - 1, 4 * 4 - 1, 3)
+    assert (mosaic[4:, 4:] == 1).all()  # row 1 holds one kernel, the rest is background
 
 
 def test_different_data_gives_different_pictures():
@@ -131,3 +144,10 @@ def test_errors():
         viz.image_row([torch.rand(3, 4, 4)], ["a", "b"])
     with pytest.raises(TypeError, match="figure must be a matplotlib Figure"):
         viz.figure_to_png("figure")
+
+
+def test_kernel_mosaic_refuses_a_bad_column_count():
+    from alexnet_core.viz.images import kernel_mosaic
+
+    with pytest.raises(ValueError, match="columns must be a positive int, got 0"):
+        kernel_mosaic(torch.randn(4, 3, 3, 3), columns=0)

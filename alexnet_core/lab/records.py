@@ -3,6 +3,10 @@
 ``book/data/*.json`` files are written by the lab's ``python -m alexnet_core.lab.<module>``
 commands. Each starts with the same fields so a reader (and a chapter) can tell how to make it
 again: ``command`` (exactly as typed), ``seeds``, ``hardware`` and ``seconds``.
+
+A long measurement can be run a few seeds at a time and joined afterwards:
+``python -m alexnet_core.lab.records merge A.json B.json --output C.json`` (:func:`merge_records`)
+keeps every part's command, seeds, hardware and seconds under ``parts``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any, Sequence
 
 from ..runtime import hardware_summary
 
-__all__ = ["command_line", "run_record", "write_record"]
+__all__ = ["command_line", "run_record", "write_record", "merge_records", "parse_rates"]
 
 
 def command_line(module: str, argv: Sequence[str] | None) -> str:
@@ -56,3 +60,79 @@ def parse_rates(parser, text: str, option: str = "--rates") -> tuple[float, ...]
             f"{option} needs at least 3 positive rates (a best one inside), got {text!r}"
         )
     return tuple(sorted(rates))
+
+
+_HEADER = ("command", "seeds", "hardware", "seconds")
+
+
+def merge_records(parts: Sequence[dict[str, Any]], command: str) -> dict[str, Any]:
+    """Return one record holding the seeds of several runs of the same measurement.
+
+    Every part must carry the header fields and ``results`` keyed by seed; apart from the header
+    and the results the parts must agree field for field (the same measurement), and no seed may
+    appear twice. The merged record's ``command`` is ``command`` (the merge itself), its
+    ``seeds`` the parts' seeds in order, its ``seconds`` their sum, and ``parts`` lists each
+    part's header so that every seed can still be traced to the run that made it.
+    """
+    if len(parts) < 2:
+        raise ValueError(
+            f"parts must hold at least 2 records to merge, got {len(parts)}"
+        )
+    for index, part in enumerate(parts):
+        missing = [k for k in (*_HEADER, "results") if k not in part]
+        if missing:
+            raise ValueError(f"parts[{index}] is not a committed record: no {missing}")
+    first = {k: v for k, v in parts[0].items() if k not in (*_HEADER, "results")}
+    for index, part in enumerate(parts[1:], start=1):
+        rest = {k: v for k, v in part.items() if k not in (*_HEADER, "results")}
+        differ = sorted(
+            k for k in set(first) | set(rest) if first.get(k) != rest.get(k)
+        )
+        if differ:
+            raise ValueError(
+                f"parts[{index}] is not the same measurement as parts[0]: {differ} differ"
+            )
+    results: dict[str, Any] = {}
+    for index, part in enumerate(parts):
+        if not all(str(key).isdigit() for key in part["results"]):
+            raise ValueError(
+                f"parts[{index}] has results that are not keyed by seed: "
+                f"{sorted(part['results'])}"
+            )
+        twice = sorted(set(results) & set(part["results"]))
+        if twice:
+            raise ValueError(
+                f"parts[{index}] repeats seed(s) {twice} of an earlier part"
+            )
+        results.update(part["results"])
+    hardware = list(dict.fromkeys(part["hardware"] for part in parts))
+    return {
+        "command": command,
+        "seeds": [seed for part in parts for seed in part["seeds"]],
+        "hardware": "; ".join(hardware),
+        "seconds": sum(part["seconds"] for part in parts),
+        **first,
+        "results": dict(sorted(results.items(), key=lambda item: int(item[0]))),
+        "parts": [{k: part[k] for k in _HEADER} for part in parts],
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``merge A.json B.json … --output C.json``: join runs of one measurement (see above)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.records")
+    parser.add_argument("what", choices=("merge",))
+    parser.add_argument("parts", nargs="+", help="the records to join, in seed order")
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args(argv)
+    try:
+        parts = [json.loads(Path(path).read_text()) for path in args.parts]
+        merged = merge_records(parts, command_line("alexnet_core.lab.records", argv))
+    except (OSError, ValueError) as error:  # json.JSONDecodeError is a ValueError
+        parser.error(str(error))
+    write_record(merged, args.output)
+
+
+if __name__ == "__main__":
+    main()

@@ -309,8 +309,9 @@ def size_report(record: dict) -> str:
     its last epoch); "≥" marks a speed-up bounded because the tanh net never got there.
     """
     colour = "luminance only" if record.get("grey") else "colour"
+    runs = record.get("parts", [record])  # a merged record: the run behind each seed
     lines = [
-        f"{record['command']} | {record['hardware']} | {record['seconds']} s",
+        *(f"{r['command']} | {r['hardware']} | {r['seconds']} s" for r in runs),
         f"{record['num_train']:,} patches ({colour}), paper regime, at most "
         f"{record['max_epochs']} epochs, each net at its own best rate",
         "seed |   ReLU: lr  epochs  error |   tanh: lr  epochs  error | speed-up",
