@@ -26,6 +26,7 @@ from .recipe import PaperSGD
 
 __all__ = [
     "pick_device",
+    "cpu_name",
     "seed_everything",
     "preserved_modes",
     "eval_mode",
@@ -251,10 +252,27 @@ def throughput(
     return batch_size / seconds
 
 
+def cpu_name(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """Return the CPU's model name (Linux ``/proc/cpuinfo``), else the machine type, e.g. "x86_64".
+
+    Records name the model because the same code and seed can train differently on two CPUs:
+    their kernels add up the same numbers in a different order, and every SGD step inherits that.
+    """
+    try:
+        with open(cpuinfo, encoding="utf-8") as lines:
+            for line in lines:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name" and value.strip():
+                    return f"{value.strip()} ({platform.machine()})"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown"
+
+
 def hardware_summary(device: torch.device | str | None = None) -> str:
     """Return one line naming the CPU (or GPU), the torch version and its thread count."""
     device = torch.device("cpu" if device is None else device)
-    cpu = platform.processor() or platform.machine() or "unknown CPU"
+    cpu = cpu_name()
     where = (
         torch.cuda.get_device_name(device) if device.type == "cuda" else f"{cpu} CPU"
     )

@@ -121,8 +121,9 @@ def _(mo):
     grey=True)`), so that the nets must learn texture, the median speed-up over seeds 0–2 is
     1.7× (1.0×, 2.3× and 1.7×: seed 0 is level). Those runs need 10–23 epochs, so raise *max
     epochs* to 30 or more with that data. On two and a half times as many luminance patches
-    (5,000, a committed 33-minute run) the median rises to 2.6× (2.4–2.7×); on 10,000 (one
-    seed, committed) it falls back to 1.4×, so more patches do not keep widening the gap.
+    (5,000, a committed 33-minute run) the median rises to 2.6× (2.4–2.7×); on 10,000 (three
+    seeds, committed) it falls back to 2.0× (1.4–2.5×), so more patches do not keep widening
+    the gap.
 
     A *regime* fixes two things the paper chose and most code today does differently: the
     pixel scale (raw 0–255 values minus the mean image, §2, or the same divided by 255) and the

@@ -85,3 +85,22 @@ def test_seed_everything_seeds_torch_and_returns_a_seeded_generator():
     assert_close(torch.rand(3), first, rtol=0, atol=0)
     with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
         seed_everything(-1)
+
+
+def test_cpu_name_reads_the_model_name_from_cpuinfo(tmp_path):
+    import platform
+
+    from alexnet_core.runtime import cpu_name
+
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: Test\nmodel name\t: Test CPU 9000\nflags\t: fpu\n")
+    assert cpu_name(str(info)) == f"Test CPU 9000 ({platform.machine()})"
+    info.write_text("processor\t: 0\n")  # no model name: the machine type, never an empty name
+    assert cpu_name(str(info)) == (platform.processor() or platform.machine() or "unknown")
+    assert cpu_name(str(tmp_path / "missing")) == cpu_name(str(info))
+
+
+def test_hardware_summary_names_the_cpu_model():
+    from alexnet_core.runtime import cpu_name, hardware_summary
+
+    assert hardware_summary().startswith(f"{cpu_name()} CPU, torch ")
