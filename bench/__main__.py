@@ -23,6 +23,8 @@ from pathlib import Path
 import torch
 import torchvision
 
+from alexnet_core.runtime import cpu_name
+
 from . import augment, loader, lrn, model
 
 HERE = Path(__file__).resolve().parent
@@ -36,14 +38,7 @@ SECTIONS = {  # --only name: (title, module)
 
 def header() -> str:
     """Return a markdown header naming date, hardware, load and versions."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_name()  # the model name from /proc/cpuinfo where there is one
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none (GPU columns: not measured)"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
