@@ -10,18 +10,24 @@ Two ways to compute them without an intermediate batch, chosen by ``augment``:
 
 Measured on 2 cores (12 interleaved epochs of the loader bench's 400 stored images, mean image and
 lighting): median 13.1k images/s with the uint8 window converted by ``copy_`` and the rest done in
-float, 11.6k with one ``torch.add`` mixing uint8 and float per image. Splitting the images between
-two Python threads of one OpenMP thread each matched a plain copy in isolation, but lost to the
-one-thread loop right after any two-thread op, whose idle OpenMP worker keeps spinning on the
-second core for a while.
+float, 11.6k with one ``torch.add`` mixing uint8 and float per image.
+
+The per-image ops run on torch's thread count, like every other op. They were pinned to one
+thread until 2026-12-04, after a busy neighbour process had made each op's OpenMP barrier wait
+for a descheduled thread (10-50× slower at load 4-5 on 2 cores), and because on an AMD EPYC one
+thread moved a window at about 0.8 of the two-thread rate. On a 2-core Intel Xeon one thread is
+about half as fast (the loader bench: 7.7k against 14.8k images/s idle), so the pin now costs
+more than it saves: on a machine shared with busy processes, call ``torch.set_num_threads(1)``
+as for any small-op torch work. Splitting the images between two Python threads of one OpenMP
+thread each matched a plain copy in isolation on the EPYC, but lost right after any two-thread op
+(whose idle OpenMP worker keeps spinning for a while); on the Xeon it gained little (2.0 against
+2.3 ms per batch of 32).
 
 Both take the random parameters already drawn (``augment.sample_crop_flip``); nothing is drawn here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import torch
@@ -47,8 +53,7 @@ def fused_crops(
 
     A missing ``scale``, ``offset`` (C, H, W) or ``shifts`` (N, C) is left out. ``source`` (M, C, H, W)
     is float, or uint8 storage (memory-mapped, see ``alexnet_core.prepared``) converted to float32 on
-    the way. Each image's window goes into a preallocated batch on one thread (see
-    :func:`_one_thread`): from float storage in one ``torch.add(…, out=…)`` (crop, flip, lighting);
+    the way. Each image's window goes into a preallocated batch (on torch's thread count): from float storage in one ``torch.add(…, out=…)`` (crop, flip, lighting);
     from uint8 as a ``copy_`` (the conversion) and, with an ``offset`` (a negated mean image, §2), an
     in-place add of its window. Whatever is the same for every pixel of an image (the scale, the
     lighting shift) is then applied to the whole batch in one op. A mirrored window costs one extra
@@ -77,9 +82,8 @@ def fused_crops(
         out.unbind(0),
         biases,
     )
-    with _one_thread():
-        for top, left, flip, image, target, bias in jobs:
-            _crop_into(target, image, top, left, flip, bias, scale, offset, mirrored)
+    for top, left, flip, image, target, bias in jobs:
+        _crop_into(target, image, top, left, flip, bias, scale, offset, mirrored)
     if per_image:
         return out
     return _whole_batch(out, shifts, None if offset is not None else scale)
@@ -92,24 +96,6 @@ def _whole_batch(out: Tensor, shifts: Tensor | None, scale: float | None) -> Ten
     if shifts is None:
         return out.mul_(scale)
     return torch.add(shifts, out, alpha=scale, out=out)
-
-
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run the block on one OpenMP thread, then restore the count.
-
-    Each per-image op is small (C·c² elements). On two threads every op ends in an OpenMP
-    barrier, and with a busy neighbour process a barrier waits for a descheduled thread
-    (measured on 2 cores at load 4-5: 10-50x slower); one thread moves a window at about 0.8
-    of the two-thread rate when idle. set_num_threads sets this thread's OpenMP count only
-    (running threads keep theirs) and costs well under a microsecond.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _crop_into(
