@@ -110,6 +110,9 @@ def _crop_into(
     window = image[:, top : top + c, left : left + c]  # (C, c, c) view, no copy
     if flip:
         window = window.flip(-1)
+    if not image.is_floating_point():
+        target.copy_(window)  # uint8 -> float; the rest is done to it in place
+        window = target
     alpha = 1.0 if scale is None else scale
     if offset is not None:
         if flip:
@@ -117,26 +120,15 @@ def _crop_into(
             piece = mirrored[:, top : top + c, right - c : right]
         else:
             piece = offset[:, top : top + c, left : left + c]
-        if image.is_floating_point():
-            torch.add(piece, window, alpha=alpha, out=target)
-        else:
-            target.copy_(window)  # uint8 -> float
-            torch.add(piece, target, alpha=alpha, out=target)
+        torch.add(piece, window, alpha=alpha, out=target)
         if bias is not None:
             target.add_(bias)  # the window was just written: still in the cache
-    elif not image.is_floating_point():
-        target.copy_(window)  # uint8 -> float
-        if bias is not None:
-            torch.add(bias, target, alpha=alpha, out=target)
-        elif scale is not None:
-            target.mul_(scale)
-    elif bias is None and scale is None:
-        target.copy_(window)
-    elif bias is None:
+    elif bias is not None:
+        torch.add(bias, window, alpha=alpha, out=target)  # float storage: one pass
+    elif scale is not None:
         torch.mul(window, scale, out=target)
-    else:
-        # crop, flip, lighting: one pass
-        torch.add(bias, window, alpha=alpha, out=target)
+    elif window is not target:
+        target.copy_(window)
 
 
 def crop_flip_gather(
