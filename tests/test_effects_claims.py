@@ -4,7 +4,8 @@ Chapter 9 loads a net trained once for 12 epochs (book/data/filters.pt); chapter
 committed grid and seeds; chapter 5 reads dropout's committed seeds. Here the quick functions run again on other seeds, so a change to the
 package that breaks a claim fails the suite. Asserts check direction and margin, never exact values.
 
-Each test runs a quick experiment (20-45 s on 2 cores), about 3 minutes in all, so they are kept out of
+Each test runs a quick experiment (20-45 s on 2 cores; chapter 5's larger dropout setting about
+5 minutes), about 8 minutes in all, so they are kept out of
 the default `pytest --nbval` (marker ``claims``) and run as their own stage of `.ci/run`:
 `pytest -m claims tests/test_effects_claims.py`.
 """
@@ -57,6 +58,21 @@ def test_dropout_claims_of_chapter_5_on_another_seed():
     # it takes longer to converge, but less than three times as long (chapter 5: 1.2x to 2.4x)
     converge = result.epochs_to_converge
     assert converge["no dropout"] < converge["dropout 0.5"] < 3 * converge["no dropout"], converge
+
+
+def test_dropout_on_more_distinct_images_claims_of_chapter_5_on_another_seed():
+    # chapter 5, "Ten times the images" (DROPOUT_LARGE: 5,000 patches of the photos at 512 px):
+    # dropout ends lower in test error on the five committed seeds, by 0.2 to 2.6 points, within
+    # the 1.6-2.0 point spread; on this seed it ended 1.4 points higher (13.2% vs 11.8%, 2026-12-07,
+    # AMD EPYC), as the chapter says. What holds on every seed: the net without dropout memorises,
+    # dropout converges later, and the test error moves by less than 3 points either way.
+    # About 5 minutes: the one claims test that runs a committed setting in full, on one seed
+    result = regularisation.dropout_overfit(seed=9, **regularisation.DROPOUT_LARGE)
+    without = result.records["no dropout"]
+    assert regularisation.final_error(without.clean_train_error) < 0.01
+    converge = result.epochs_to_converge
+    assert converge["no dropout"] < converge["dropout 0.5"], converge
+    assert abs(result.gain) < 0.03, (result.test_error_with, result.test_error_without)
 
 
 def test_augmentation_in_colour_claims_of_chapter_7_on_another_seed():

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from alexnet_core.lab import kernels, regularisation, relu_speed, relu_tail
+from alexnet_core.natural import PhotoPatches
 
 GRID = Path(__file__).resolve().parents[1] / "book" / "data" / "fig1_grid.json"
 
@@ -242,6 +243,7 @@ def test_the_patches_are_fixed_across_seeds_unless_data_seed_is_none(monkeypatch
         (["dropout", "--epochs", "30"], "apply to augmentation only"),  # even the default
         (["augmentation", "--epochs", "0"], "--epochs must be a positive int, got 0"),
         (["dropout", "--data-seed", "x"], "--data-seed must be a non-negative int or 'seed'"),
+        (["augmentation", "--large"], "--large applies to dropout only"),
     ],
 )
 def test_regularisation_cli_refuses_augmentation_options_for_dropout(argv, message, capsys):
@@ -385,3 +387,79 @@ def test_fig1_clis_refuse_a_bad_rate_grid(module, rates, message, capsys):
         module.main(argv)
     assert exit_info.value.code == 2
     assert f"--rates {message}" in capsys.readouterr().err
+
+
+def test_dropout_overfit_short_side_cuts_the_patches_from_larger_photos(monkeypatch):
+    # DROPOUT_LARGE's photos at 512 px: other patches than at the default 256, and four times
+    # as many distinct squares to draw them from (chapter 5's larger setting)
+    seen = []
+    _recording_fit(monkeypatch, seen)
+    regularisation.dropout_overfit(1, per_class=3, test_per_class=2, epochs=1)
+    regularisation.dropout_overfit(1, per_class=3, test_per_class=2, epochs=1, short_side=512)
+    assert seen[0]["train"].shape == seen[-1]["train"].shape == (30, 3, 40, 40)
+    assert not torch.equal(seen[0]["train"], seen[-1]["train"])
+    train = PhotoPatches(3, short_side=512)
+    assert torch.equal(seen[-1]["train"], train.images)
+    assert regularisation.DROPOUT_LARGE["short_side"] == 512
+    with pytest.raises(ValueError, match="short_side"):
+        regularisation.dropout_overfit(1, per_class=3, test_per_class=2, epochs=1, short_side=50)
+
+
+@pytest.mark.slow
+def test_regularisation_record_names_the_large_setting(monkeypatch, tmp_path):
+    calls = []
+    real = regularisation.dropout_overfit
+
+    def small(seed, **kw):
+        calls.append(kw)
+        return real(seed, **{**kw, "per_class": 2, "test_per_class": 2, "epochs": 1})
+
+    monkeypatch.setattr(regularisation, "dropout_overfit", small)
+    out = tmp_path / "record.json"
+    regularisation.main(["dropout", "--large", "--seeds", "0", "--output", str(out)])
+    record = json.loads(out.read_text())
+    assert record["data"] == regularisation.DROPOUT_LARGE
+    assert calls[0]["short_side"] == 512 and calls[0]["per_class"] == 500
+    assert "--large" in record["command"]
+
+
+def test_regime_data_short_side_cuts_other_patches():
+    default = relu_speed.regime_data("paper", num_train=20)
+    larger = relu_speed.regime_data("paper", num_train=20, short_side=512)
+    assert default.tensors[0].shape == larger.tensors[0].shape
+    assert not torch.equal(default.tensors[0], larger.tensors[0])
+
+
+def test_size_report_names_the_photo_size():
+    record = {
+        "command": "c", "hardware": "h", "seconds": 1, "num_train": 5000, "max_epochs": 20,
+        "grey": True, "short_side": 512,
+        "results": {"0": {"relu": {"lr": 0.003, "epochs": 5, "error": 0.2},
+                          "tanh": {"lr": 0.01, "epochs": 20, "error": 0.24}, "speedup": 4.0}},
+    }  # fmt: skip
+    assert "luminance only, photos at 512 px" in relu_speed.size_report(record)
+    del record["short_side"]
+    assert "photos at" not in relu_speed.size_report(record)
+
+
+def test_dropout_report_prints_each_seed_and_the_margin():
+    results = {
+        "test_error_with": {"0": 0.10, "1": 0.12, "2": 0.11},
+        "test_error_without": {"0": 0.14, "1": 0.13, "2": 0.15},
+        "test_loss_with": {"0": 0.6, "1": 0.7, "2": 0.65},
+        "test_loss_without": {"0": 0.7, "1": 0.75, "2": 0.8},
+        "epochs_to_converge": {
+            s: {"dropout 0.5": 9, "no dropout": None if s == "2" else 5} for s in "012"
+        },
+    }
+    text = regularisation.dropout_report(
+        {"command": "python -m x", "hardware": "cpu", "seconds": 3, "results": results}
+    )
+    lines = text.splitlines()
+    assert lines[0] == "python -m x | cpu | 3 s"
+    assert lines[3].split()[:4] == ["0", "10.0%", "/", "14.0%"] and "+4.0%" in lines[3]
+    assert lines[5].endswith("9 / —")  # never reached 5%
+    # medians 11.0% / 14.0% differ by 3 points; the median gain is 4 (gains 4, 1, 4)
+    assert "11.0% / 14.0%" in lines[-2] and lines[-2].endswith("+4.0%")
+    assert lines[-1] == "the medians differ by +3.0%; spread across seeds: with 2.0%, without 2.0%"
+    assert all(len(line) <= 88 for line in lines[1:])

@@ -247,14 +247,24 @@ def test_dropout_experiment_trains_only_when_pressed_and_shows_both_runs(noteboo
     _, defs = run
     assert defs["dropout_run"] is None  # script mode: the button is unpressed
     small = regularisation.dropout_overfit(2, per_class=5, test_per_class=5, epochs=2)
+    calls = []
+
+    def dropout_overfit(seed, device, **sizes):
+        calls.append((seed, sizes))
+        return small
+
     fake = types.SimpleNamespace(
-        dropout_overfit=lambda seed, device: small, final_error=regularisation.final_error
+        dropout_overfit=dropout_overfit, final_error=regularisation.final_error,
+        DROPOUT_LARGE=regularisation.DROPOUT_LARGE,
     )
     pressed = types.SimpleNamespace(value=True)
-    output, made = notebook.dropout_experiment.run(
-        anc=defs["anc"], device="cpu", dropout_seed=types.SimpleNamespace(value=2), mo=mo,
-        regularisation=fake, run_dropout=pressed,
-    )
-    assert made["dropout_run"] is small
-    html = output.text
-    assert "dropout 0.5" in html and "no dropout" in html and "test loss" in html
+    for data in ("small", "large"):
+        output, made = notebook.dropout_experiment.run(
+            anc=defs["anc"], device="cpu", dropout_seed=types.SimpleNamespace(value=2), mo=mo,
+            regularisation=fake, run_dropout=pressed, dropout_data=types.SimpleNamespace(value=data),
+        )
+        assert made["dropout_run"] is small
+        html = output.text
+        assert "dropout 0.5" in html and "no dropout" in html and "test loss" in html
+    # the data menu picks the setting: the larger one is chapter 5's DROPOUT_LARGE
+    assert calls == [(2, {}), (2, regularisation.DROPOUT_LARGE)]

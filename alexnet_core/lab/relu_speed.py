@@ -101,17 +101,21 @@ class Fig1Result:
 
 
 def regime_data(
-    regime: str, *, num_train: int = 2000, seed: int = 0, grey: bool = False
-) -> TensorDataset:
+    regime: str, *, num_train: int = 2000, seed: int = 0, grey: bool = False,
+    short_side: int = 256,
+) -> TensorDataset:  # fmt: skip
     """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2).
 
     With ``grey`` each patch is replaced by its luminance (0.299 R + 0.587 G + 0.114 B) in all
     three channels, so colour cannot tell the photographs apart and the net must use texture.
+    ``short_side`` is the side the photos are resized to before they are cut into squares
+    (:class:`~alexnet_core.natural.PhotoPatches`): 512 gives four times as many distinct
+    squares as the default 256.
     """
     pixels, _ = REGIMES[check_choice(regime, "regime", tuple(REGIMES))]
     check_int(num_train, "num_train", minimum=10)
     per_class = num_train // 10
-    data = PhotoPatches(per_class, stored=32, seed=seed)
+    data = PhotoPatches(per_class, stored=32, seed=seed, short_side=short_side)
     images = data.raw.float()  # (N, 3, 32, 32), 0–255
     images = images - images.mean(dim=0)  # §2: subtract the mean image
     if pixels == "unit":
@@ -222,7 +226,7 @@ def summarise(results: list[Fig1Result]) -> dict[str, float]:
 def lr_grid(
     regime: str, activation: str, *, seed: int = 0, max_epochs: int = 12,
     learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000,
-    grey: bool = False, device=None,
+    grey: bool = False, short_side: int = 256, device=None,
 ) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
     """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
 
@@ -230,7 +234,9 @@ def lr_grid(
     the fastest run without reaching the target), so the grid costs little more than its
     fastest run per rate. The best rate is the fewest epochs, ties broken by lower error.
     """
-    data = regime_data(regime, num_train=num_train, seed=seed, grey=grey)
+    data = regime_data(
+        regime, num_train=num_train, seed=seed, grey=grey, short_side=short_side
+    )
     results: dict[float, dict[str, float | int | None]] = {}
     budget = max_epochs
     # middle rates first: the fastest run is found early and prunes the rest
@@ -277,6 +283,7 @@ def _seeds_table(regimes: list[str], seeds: list[int]) -> dict:
 def size_table(
     num_train: int, seeds: list[int], *, regime: str = "paper", max_epochs: int = 6,
     learning_rates: tuple[float, ...] = LEARNING_RATES, grey: bool = False,
+    short_side: int = 256,
 ) -> dict:  # fmt: skip
     """Return, per seed, each net's best rate and epochs on ``num_train`` patches, and the speed-up.
 
@@ -292,7 +299,7 @@ def size_table(
         for activation in ACTIVATIONS:
             grid = lr_grid(regime, activation, seed=seed, max_epochs=max_epochs,
                            learning_rates=learning_rates, num_train=num_train,
-                           grey=grey)  # fmt: skip
+                           grey=grey, short_side=short_side)  # fmt: skip
             best = best_rate(grid)
             row[activation] = {"lr": best, **grid[best]}
         relu, tanh = row["relu"]["epochs"], row["tanh"]["epochs"]
@@ -312,8 +319,10 @@ def size_report(record: dict) -> str:
     runs = record.get("parts", [record])  # a merged record: the run behind each seed
     lines = [
         *(f"{r['command']} | {r['hardware']} | {r['seconds']} s" for r in runs),
-        f"{record['num_train']:,} patches ({colour}), paper regime, at most "
-        f"{record['max_epochs']} epochs, each net at its own best rate",
+        f"{record['num_train']:,} patches ({colour}"
+        + (f", photos at {record['short_side']} px" if "short_side" in record else "")
+        + f"), paper regime, at most {record['max_epochs']} epochs, "
+        "each net at its own best rate",
         "seed |   ReLU: lr  epochs  error |   tanh: lr  epochs  error | speed-up",
     ]
     for seed, row in record["results"].items():
@@ -364,6 +373,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--grey", action="store_true", help="size: luminance only")
     parser.add_argument("--rates", default=None, help="size: comma-separated (the grid)")
+    parser.add_argument(
+        "--short-side", type=int, default=256, help="size: the photos' shorter side"
+    )
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     regimes = [
@@ -379,9 +391,11 @@ def main(argv: list[str] | None = None) -> None:
         rates = LEARNING_RATES if args.rates is None else parse_rates(parser, args.rates)
         fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
                   "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
+        if args.short_side != 256:
+            fields["short_side"] = args.short_side
         fields["results"] = size_table(
             args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
-            grey=args.grey, learning_rates=rates,
+            grey=args.grey, learning_rates=rates, short_side=args.short_side,
         )  # fmt: skip
     record = run_record(
         "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
