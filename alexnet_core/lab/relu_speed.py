@@ -264,22 +264,6 @@ def best_rate(grid: dict[float, dict[str, float | int | None]]) -> float:
     return min(grid.items(), key=score)[0]
 
 
-def _seeds_table(regimes: list[str], seeds: list[int]) -> dict:
-    table = {}
-    for regime in regimes:
-        runs = [fig1(regime, seed) for seed in seeds]
-        for result in runs:
-            print(regime, result.seed, result.epochs, result.speedup, flush=True)
-        table[regime] = {
-            "learning_rates": runs[0].learning_rates,
-            "epochs": {str(r.seed): r.epochs for r in runs},
-            "speedup": {str(r.seed): r.speedup for r in runs},
-            "lower_bound": {str(r.seed): r.lower_bound for r in runs},
-            "summary": summarise(runs),
-        }
-    return table
-
-
 def size_table(
     num_train: int, seeds: list[int], *, regime: str = "paper", max_epochs: int = 6,
     learning_rates: tuple[float, ...] = LEARNING_RATES, grey: bool = False,
@@ -336,72 +320,15 @@ def size_report(record: dict) -> str:
     return "\n".join(lines)
 
 
-def _grid_table(regimes: list[str], seed: int) -> dict:
-    table = {}
-    for regime in regimes:
-        for activation in ACTIVATIONS:
-            grid = lr_grid(regime, activation, seed=seed)
-            best = best_rate(grid)
-            table[f"{regime}/{activation}"] = {
-                "best": best, "runs": {f"{lr:g}": v for lr, v in grid.items()},
-            }  # fmt: skip
-            print(regime, activation, "best", best, grid, flush=True)
-    return table
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Measure the rate grid (``grid``), speed-ups over seeds (``seeds``) or other data (``size``)."""
-    import argparse
-    import time
+    """Measure the rate grid (``grid``), speed-ups over seeds (``seeds``) or other data (``size``).
 
-    from .records import parse_rates, run_record, write_record
+    The command line lives in :mod:`~alexnet_core.lab.relu_speed_cli`; ``python -m
+    alexnet_core.lab.relu_speed --help`` lists its options.
+    """
+    from .relu_speed_cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="python -m alexnet_core.lab.relu_speed")
-    parser.add_argument(
-        "what", nargs="?", default="grid", choices=("grid", "seeds", "size")
-    )
-    parser.add_argument(
-        "--output", default=None, help="default book/data/fig1_<what>.json"
-    )
-    parser.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,1,2")
-    parser.add_argument("--regimes", default=",".join(REGIMES))
-    parser.add_argument(
-        "--num-train", type=int, default=20000, help="size: training patches"
-    )
-    parser.add_argument(
-        "--max-epochs", type=int, default=6, help="size: epochs at most"
-    )
-    parser.add_argument("--grey", action="store_true", help="size: luminance only")
-    parser.add_argument("--rates", default=None, help="size: comma-separated (the grid)")
-    parser.add_argument(
-        "--short-side", type=int, default=256, help="size: the photos' shorter side"
-    )
-    args = parser.parse_args(argv)
-    seeds = [int(s) for s in args.seeds.split(",")]
-    regimes = [
-        check_choice(r, "--regimes", tuple(REGIMES)) for r in args.regimes.split(",")
-    ]
-    start = time.time()
-    fields: dict = {"num_train": 2000, "max_epochs": 12}
-    if args.what == "grid":
-        fields["grid"] = _grid_table(regimes, seeds[0])
-    elif args.what == "seeds":
-        fields["results"] = _seeds_table(regimes, seeds)
-    else:
-        rates = LEARNING_RATES if args.rates is None else parse_rates(parser, args.rates)
-        fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
-                  "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
-        if args.short_side != 256:
-            fields["short_side"] = args.short_side
-        fields["results"] = size_table(
-            args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
-            grey=args.grey, learning_rates=rates, short_side=args.short_side,
-        )  # fmt: skip
-    record = run_record(
-        "alexnet_core.lab.relu_speed", argv, seeds=seeds, start=start, target=TARGET,
-        **fields,
-    )  # fmt: skip
-    write_record(record, args.output or f"book/data/fig1_{args.what}.json")
+    cli_main(argv)
 
 
 if __name__ == "__main__":
