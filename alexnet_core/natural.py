@@ -34,13 +34,14 @@ from torch.utils.data import Dataset
 
 from ._checks import check_choice, check_int
 
-__all__ = ["PHOTO_CLASSES", "load_photo", "PhotoPatches", "photo_patches", "luminance"]
+__all__ = ["PHOTO_CLASSES", "SHORT_SIDE", "load_photo", "PhotoPatches", "photo_patches", "luminance"]
 
 PHOTO_CLASSES = (
     "astronaut", "chelsea", "coffee", "rocket", "grace_hopper",
     "hubble_deep_field", "immunohistochemistry", "retina", "motorcycle", "brick",
 )  # fmt: skip
 _SPLITS = ("train", "test")
+SHORT_SIDE = 256  # photos resized to this shorter side: 232 training and 78 test squares
 _TEST_SHARE = 0.25  # of each photo's squares
 _SPLIT_SEED = 2012  # fixes which squares are test squares, for every seed
 
@@ -140,7 +141,7 @@ class PhotoPatches(Dataset):
 
     def __init__(
         self, per_class: int = 200, *, split: str = "train", stored: int = 40,
-        short_side: int = 256, block: int = 48, seed: int = 0,
+        short_side: int = SHORT_SIDE, block: int = 48, seed: int = 0,
     ) -> None:  # fmt: skip
         check_int(per_class, "per_class")
         check_choice(split, "split", _SPLITS)

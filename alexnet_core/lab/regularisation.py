@@ -28,7 +28,7 @@ from torch.utils.data import TensorDataset
 
 from .._checks import check_int, check_probability
 from ..model import alexnet
-from ..natural import PhotoPatches, luminance
+from ..natural import SHORT_SIDE, PhotoPatches, luminance
 from ..preprocess import Preprocess
 from ..recipe import TrainConfig
 from .init import he_init_
@@ -57,7 +57,6 @@ _EPOCHS = 30  # dropout_overfit's and augmentation_overfit's default run length
 DROPOUT_WIDTH = 1024  # fc6/fc7 of dropout_net; AlexNet's are 4096 wide on 9,216 inputs
 CONVERGED = 0.05  # "converged": the clean training error at or below 5%
 DATA_SEED = 0  # the patches both experiments draw, whatever the training seed
-SHORT_SIDE = 256  # PhotoPatches' default: 232 training and 78 test squares of 48 pixels
 # dropout's larger setting (chapter 5, book/data/dropout_5000.json): the photos at 512 pixels
 # (944 training and 316 test squares), 500 training and 300 test patches per photo
 DROPOUT_LARGE = {"per_class": 500, "test_per_class": 300, "short_side": 512}

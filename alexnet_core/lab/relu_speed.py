@@ -34,7 +34,7 @@ from torch.utils.data import TensorDataset
 from .._checks import check_choice, check_int, check_positive_float
 from ..history import History, epochs_to_reach
 from ..model import fig1_net, paper_init_
-from ..natural import PhotoPatches, luminance
+from ..natural import SHORT_SIDE, PhotoPatches, luminance
 from ..recipe import TrainConfig
 from ..train import train
 from .init import gain_init_
@@ -102,7 +102,7 @@ class Fig1Result:
 
 def regime_data(
     regime: str, *, num_train: int = 2000, seed: int = 0, grey: bool = False,
-    short_side: int = 256,
+    short_side: int = SHORT_SIDE,
 ) -> TensorDataset:  # fmt: skip
     """Return the 32×32 training patches of a regime: mean image off, 0–255 or 0–1 scale (§2).
 
@@ -226,7 +226,7 @@ def summarise(results: list[Fig1Result]) -> dict[str, float]:
 def lr_grid(
     regime: str, activation: str, *, seed: int = 0, max_epochs: int = 12,
     learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000,
-    grey: bool = False, short_side: int = 256, device=None,
+    grey: bool = False, short_side: int = SHORT_SIDE, device=None,
 ) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
     """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
 
@@ -267,7 +267,7 @@ def best_rate(grid: dict[float, dict[str, float | int | None]]) -> float:
 def size_table(
     num_train: int, seeds: list[int], *, regime: str = "paper", max_epochs: int = 6,
     learning_rates: tuple[float, ...] = LEARNING_RATES, grey: bool = False,
-    short_side: int = 256,
+    short_side: int = SHORT_SIDE,
 ) -> dict:  # fmt: skip
     """Return, per seed, each net's best rate and epochs on ``num_train`` patches, and the speed-up.
 

@@ -9,6 +9,7 @@ larger photos). Each writes a record with its command, seeds and hardware (:mod:
 from __future__ import annotations
 
 from .._checks import check_choice
+from ..natural import SHORT_SIDE
 from .relu_speed import (
     ACTIVATIONS,
     LEARNING_RATES,
@@ -76,7 +77,7 @@ def _parser():
         "--rates", default=None, help="size: comma-separated (the grid)"
     )
     parser.add_argument(
-        "--short-side", type=int, default=256, help="size: the photos' side"
+        "--short-side", type=int, default=SHORT_SIDE, help="size: the photos' side"
     )
     return parser
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         fields = {"num_train": args.num_train, "max_epochs": args.max_epochs,
                   "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
-        if args.short_side != 256:
+        if args.short_side != SHORT_SIDE:
             fields["short_side"] = args.short_side
         fields["results"] = size_table(
             args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
