@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from alexnet_core import viz
 from alexnet_core.lab import kernels, regularisation, relu_speed, relu_tail
 from alexnet_core.natural import PhotoPatches
 
@@ -173,6 +174,36 @@ def test_size_table_takes_each_nets_best_rate_per_seed(monkeypatch):
     assert table["0"]["relu"]["lr"] == 1e-3 and table["0"]["tanh"]["lr"] == 3e-2
     assert table["0"]["speedup"] == 2.0
     assert table["1"]["tanh"]["epochs"] is None and table["1"]["speedup"] == 3.0
+
+
+def test_lr_grid_keeps_each_runs_training_curve():
+    # a target no run reaches in 2 epochs: every rate runs to the budget, curve = history
+    grid = relu_speed.lr_grid(
+        "paper", "relu", num_train=20, max_epochs=2, learning_rates=(1e-3, 1e-2)
+    )
+    assert set(grid) == {1e-3, 1e-2}
+    for run in grid.values():
+        assert len(run["curve"]) == run["epochs_run"] <= 2
+        assert run["curve"][-1] == run["error"]
+        assert all(0 <= e <= 1 for e in run["curve"])
+
+
+def test_record_results_draws_a_committed_size_record_as_fig1():
+    row = {"relu": {"lr": 1e-3, "epochs": 2, "epochs_run": 2, "error": 0.2,
+                    "curve": [0.6, 0.2]},
+           "tanh": {"lr": 1e-2, "epochs": None, "epochs_run": 4, "error": 0.4,
+                    "curve": [0.8, 0.6, 0.5, 0.4]},
+           "speedup": 2.0}  # fmt: skip
+    record = {"max_epochs": 4, "target": 0.25, "results": {"3": row}}
+    (result,) = relu_speed.record_results(record)
+    assert result.seed == 3 and result.speedup == 2.0 and result.lower_bound
+    assert result.histories["tanh"].train_error == [0.8, 0.6, 0.5, 0.4]
+    assert result.histories["relu"].epoch == [1, 2]
+    assert result.learning_rates == {"relu": 1e-3, "tanh": 1e-2}
+    viz.fig1_figure([result])  # draws without a Fig1Result from a live run
+    del row["tanh"]["curve"]
+    with pytest.raises(ValueError, match="curve"):
+        relu_speed.record_results(record)
 
 
 @pytest.mark.parametrize(

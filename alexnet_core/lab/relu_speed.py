@@ -54,6 +54,7 @@ __all__ = [
     "epochs_speedup",
     "size_report",
     "size_table",
+    "record_results",
 ]
 
 # regime -> (pixel scale, initialisation)
@@ -228,7 +229,9 @@ def lr_grid(
     learning_rates: tuple[float, ...] = LEARNING_RATES, num_train: int = 2000,
     grey: bool = False, short_side: int = SHORT_SIDE, device=None,
 ) -> dict[float, dict[str, float | int | None]]:  # fmt: skip
-    """Return {lr: {"epochs": epochs to TARGET or None, "epochs_run", "error": the last one}}.
+    """Return {lr: {"epochs": to TARGET or None, "epochs_run", "error": the last, "curve"}}.
+
+    ``curve`` is the run's on-the-fly training error per epoch (Fig. 1's y axis), rounded.
 
     A run stops once it can no longer beat the best so far (it has used as many epochs as
     the fastest run without reaching the target), so the grid costs little more than its
@@ -248,6 +251,7 @@ def lr_grid(
         results[lr] = {
             "epochs": reached, "epochs_run": len(history),
             "error": round(history.train_error[-1], 4),
+            "curve": [round(e, 4) for e in history.train_error],
         }  # fmt: skip
         if reached is not None:
             budget = min(budget, reached)
@@ -291,6 +295,34 @@ def size_table(
         print(regime, num_train, seed, row, flush=True)
         table[str(seed)] = row
     return table
+
+
+def record_results(record: dict) -> list[Fig1Result]:
+    """Return a committed :func:`size_table` record as one :class:`Fig1Result` per seed.
+
+    Each net's History holds the training-error curve of its best rate, so that
+    :func:`~alexnet_core.viz.fig1_figure` draws the record as the paper draws Fig. 1. Records
+    written before the curves were kept (no ``"curve"`` field) raise a ValueError.
+    """
+    results = []
+    for seed, row in record["results"].items():
+        if any("curve" not in row[a] for a in ACTIVATIONS):
+            raise ValueError(
+                f"record must keep each net's training curve ('curve'), seed {seed} has none"
+            )
+        histories = {
+            a: History(epoch=list(range(1, len(row[a]["curve"]) + 1)),
+                       train_error=list(row[a]["curve"]))
+            for a in ACTIVATIONS
+        }  # fmt: skip
+        results.append(Fig1Result(
+            record.get("regime", "paper"), int(seed), record.get("target", TARGET),
+            record["max_epochs"],
+            {a: row[a]["lr"] for a in ACTIVATIONS}, histories,
+            {a: row[a]["epochs"] for a in ACTIVATIONS}, row["speedup"],
+            row["relu"]["epochs"] is not None and row["tanh"]["epochs"] is None,
+        ))  # fmt: skip
+    return results
 
 
 def size_report(record: dict) -> str:
