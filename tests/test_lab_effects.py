@@ -188,6 +188,19 @@ def test_lr_grid_keeps_each_runs_training_curve():
         assert all(0 <= e <= 1 for e in run["curve"])
 
 
+def test_fig1_passes_short_side_to_its_data(monkeypatch):
+    seen = {}
+    real = relu_speed.regime_data
+
+    def spy(regime, **kwargs):
+        seen.update(kwargs)
+        return real(regime, **{**kwargs, "num_train": 20})
+
+    monkeypatch.setattr(relu_speed, "regime_data", spy)
+    relu_speed.fig1("paper", seed=1, max_epochs=1, short_side=512, grey=True)
+    assert seen["short_side"] == 512 and seen["grey"] and seen["seed"] == 1
+
+
 def test_record_results_draws_a_committed_size_record_as_fig1():
     row = {"relu": {"lr": 1e-3, "epochs": 2, "epochs_run": 2, "error": 0.2,
                     "curve": [0.6, 0.2]},
