@@ -433,6 +433,24 @@ def test_fig1_clis_refuse_a_bad_rate_grid(module, rates, message, capsys):
     assert f"--rates {message}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("regime, stored", [("paper", None), ("modern", "modern")])
+def test_size_record_names_a_regime_other_than_the_papers(monkeypatch, tmp_path, regime, stored):
+    from alexnet_core.lab import relu_speed_cli
+
+    seen = {}
+
+    def fake(num_train, seeds, **kw):
+        seen.update(kw)
+        return {}
+
+    monkeypatch.setattr(relu_speed_cli, "size_table", fake)
+    out = tmp_path / "size.json"
+    relu_speed.main(["size", "--regimes", regime, "--output", str(out)])
+    record = json.loads(out.read_text())
+    assert seen["regime"] == regime and record.get("regime") == stored
+    assert f"{regime} regime" in relu_speed.size_report(record)
+
+
 def test_dropout_overfit_short_side_cuts_the_patches_from_larger_photos(monkeypatch):
     # DROPOUT_LARGE's photos at 512 px: other patches than at the default 256, and four times
     # as many distinct squares to draw them from (chapter 5's larger setting)
@@ -484,6 +502,14 @@ def test_size_report_names_the_photo_size():
     assert "luminance only, photos at 512 px" in relu_speed.size_report(record)
     del record["short_side"]
     assert "photos at" not in relu_speed.size_report(record)
+    assert "), paper regime" in relu_speed.size_report(record)  # records without "regime"
+    record["regime"] = "modern"
+    assert "), modern regime" in relu_speed.size_report(record)
+    row = record["results"]["0"]
+    curved = {**row, "relu": {**row["relu"], "curve": [0.2]},
+              "tanh": {**row["tanh"], "curve": [0.24]}}  # fmt: skip
+    (result,) = relu_speed.record_results({**record, "results": {"0": curved}})
+    assert result.regime == "modern"
 
 
 def test_dropout_report_prints_each_seed_and_the_margin():

@@ -343,7 +343,7 @@ def size_report(record: dict) -> str:
         *(f"{r['command']} | {r['hardware']} | {r['seconds']} s" for r in runs),
         f"{record['num_train']:,} patches ({colour}"
         + (f", photos at {record['short_side']} px" if "short_side" in record else "")
-        + f"), paper regime, at most {record['max_epochs']} epochs, "
+        + f"), {record.get('regime', 'paper')} regime, at most {record['max_epochs']} epochs, "
         "each net at its own best rate",
         "seed |   ReLU: lr  epochs  error |   tanh: lr  epochs  error | speed-up",
     ]

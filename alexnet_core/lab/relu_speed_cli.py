@@ -108,6 +108,8 @@ def main(argv: list[str] | None = None) -> None:
                   "grey": args.grey, "learning_rates": list(rates)}  # fmt: skip
         if args.short_side != SHORT_SIDE:
             fields["short_side"] = args.short_side
+        if regimes[0] != "paper":  # records without the field are the paper regime's
+            fields["regime"] = regimes[0]
         fields["results"] = size_table(
             args.num_train, seeds, regime=regimes[0], max_epochs=args.max_epochs,
             grey=args.grey, learning_rates=rates, short_side=args.short_side,
