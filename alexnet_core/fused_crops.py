@@ -23,6 +23,12 @@ thread each matched a plain copy in isolation on the EPYC, but lost right after 
 (whose idle OpenMP worker keeps spinning for a while); on the Xeon it gained little (2.0 against
 2.3 ms per batch of 32).
 
+With numba installed (``requirements.txt`` pins it; Colab ships it), :func:`fused_crops` hands
+uint8 storage (``alexnet_core.prepared``) to ``alexnet_core._crop_kernel``, which writes each
+output row in one compiled pass; the loader bench on 2 cores: 25-26× torchvision's ImageFolder
+against 14× with this loop. Float batches stay on the loop below (one op per image already),
+which is also the kernel's fallback and the reference it is tested against.
+
 Both take the random parameters already drawn (``augment.sample_crop_flip``); nothing is drawn here.
 """
 
@@ -32,6 +38,8 @@ from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
+
+from . import _crop_kernel
 
 if TYPE_CHECKING:
     from alexnet_core.augment import CropFlipParams
@@ -62,6 +70,10 @@ def fused_crops(
     copy (torch has no negative strides), made on uint8 before the conversion (4× fewer bytes).
     ``mirrored`` is ``offset.flip(-1)`` if the caller keeps one (made here otherwise).
     """
+    if _crop_kernel.usable(source, offset) and (shifts is None or not shifts.is_cuda):
+        rows = list(range(len(params))) if rows is None else rows
+        scale = 1.0 if scale is None else scale
+        return _crop_kernel.crops(source, rows, params, shifts, scale, offset)
     n, channels, c = len(params), source.shape[1], params.crop_size
     floating = source.is_floating_point()
     dtype = source.dtype if floating else torch.float32

@@ -27,7 +27,8 @@ MAX_FUNCTION_LINES = 50
 
 # module (dotted, below alexnet_core) -> layer; "lab" sits between training (3) and pictures (4)
 LAYERS = {
-    "_checks": 1, "lrn": 1, "augment": 1, "lighting": 1, "fused_crops": 1, "preprocess": 1,
+    "_checks": 1, "lrn": 1, "augment": 1, "lighting": 1, "fused_crops": 1, "_crop_kernel": 1,
+    "preprocess": 1,
     "architecture": 2, "model": 2, "split": 2,
     "shapes": 3, "data": 3, "natural": 3, "prepared": 3, "prepared_storage": 3, "prepared_batches": 3,
     "recipe": 3, "history": 3,
