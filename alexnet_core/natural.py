@@ -10,9 +10,9 @@ scikit-image and matplotlib, in well under a second and with no network:
   colours of the scene it comes from (an astronaut, a cat, a cup of coffee, a rocket, Grace Hopper,
   the Hubble deep field, a stained tissue slice, a retina, a motorcycle, a brick wall);
 - **train and test share no pixels**: every photo (shorter side resized to ``short_side``) is cut
-  into a grid of ``block``×``block`` squares; a fixed quarter of the squares of each photo is the
-  test region, the rest the training region, and every patch lies inside one square. The split
-  does not depend on ``seed``, so no training patch of any seed overlaps a test patch of any seed;
+  into a grid of ``block``×``block`` squares; a fixed share of the squares of each photo
+  (``test_share``, a quarter by default) is the test region, the rest the training region, and
+  every patch lies inside one square. The split does not depend on ``seed``, so no training patch of any seed overlaps a test patch of any seed;
 - **stored a little larger than the net sees** (``stored`` = 40 pixels for 32×32 crops), as §2
   stored 256×256 images for 224×224 crops, so that §4.1's random crops have room to move. A test
   patch is the centre ``crop``×``crop`` of its stored patch.
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import torch
 from torch.utils.data import Dataset
 
-from ._checks import check_choice, check_int
+from ._checks import check_choice, check_int, check_probability
 
 __all__ = ["PHOTO_CLASSES", "SHORT_SIDE", "load_photo", "PhotoPatches", "photo_patches", "luminance"]
 
@@ -95,13 +95,15 @@ class _Grid:
     test: torch.Tensor  # (rows * columns,) bool
 
 
-def _grid(height: int, width: int, block: int, photo_index: int) -> _Grid:
+def _grid(
+    height: int, width: int, block: int, photo_index: int, test_share: float = _TEST_SHARE
+) -> _Grid:
     rows, columns = height // block, width // block
     count = rows * columns
     generator = torch.Generator().manual_seed(_SPLIT_SEED + photo_index)
     order = torch.randperm(count, generator=generator)
     test = torch.zeros(count, dtype=torch.bool)
-    test[order[: max(1, round(count * _TEST_SHARE))]] = True
+    test[order[: min(count - 1, max(1, round(count * test_share)))]] = True
     return _Grid(rows, columns, test)
 
 
@@ -142,8 +144,12 @@ class PhotoPatches(Dataset):
     def __init__(
         self, per_class: int = 200, *, split: str = "train", stored: int = 40,
         short_side: int = SHORT_SIDE, block: int = 48, seed: int = 0,
+        test_share: float = _TEST_SHARE,
     ) -> None:  # fmt: skip
         check_int(per_class, "per_class")
+        check_probability(test_share, "test_share")
+        if test_share == 0:
+            raise ValueError("test_share must be above 0 (some squares are test squares), got 0")
         check_choice(split, "split", _SPLITS)
         check_int(stored, "stored", minimum=4)
         check_int(block, "block", minimum=stored)
@@ -157,7 +163,7 @@ class PhotoPatches(Dataset):
         patches, corners, labels = [], [], []
         for index, name in enumerate(PHOTO_CLASSES):
             photo = _resized(name, short_side)
-            grid = _grid(photo.shape[1], photo.shape[2], block, index)
+            grid = _grid(photo.shape[1], photo.shape[2], block, index, test_share)
             want_test = split == "test"
             squares = torch.nonzero(grid.test == want_test).flatten()
             found, where = _patches(

@@ -287,7 +287,9 @@ def test_the_patches_are_fixed_across_seeds_unless_data_seed_is_none(monkeypatch
         (["dropout", "--epochs", "30"], "apply to augmentation only"),  # even the default
         (["augmentation", "--epochs", "0"], "--epochs must be a positive int, got 0"),
         (["dropout", "--data-seed", "x"], "--data-seed must be a non-negative int or 'seed'"),
-        (["augmentation", "--large"], "--large applies to dropout only"),
+        (["augmentation", "--large"], "--large and --tiles apply to dropout only"),
+        (["augmentation", "--tiles"], "--large and --tiles apply to dropout only"),
+        (["dropout", "--large", "--tiles"], "two settings: give one"),
     ],
 )
 def test_regularisation_cli_refuses_augmentation_options_for_dropout(argv, message, capsys):
@@ -483,6 +485,23 @@ def test_regularisation_record_names_the_large_setting(monkeypatch, tmp_path):
     assert record["data"] == regularisation.DROPOUT_LARGE
     assert calls[0]["short_side"] == 512 and calls[0]["per_class"] == 500
     assert "--large" in record["command"]
+
+
+@pytest.mark.slow
+def test_regularisation_record_names_the_tiles_setting(monkeypatch, tmp_path):
+    calls = []
+    real = regularisation.dropout_overfit
+
+    def small(seed, **kw):
+        calls.append(kw)
+        return real(seed, **{**kw, "per_class": 2, "test_per_class": 2, "epochs": 1})
+
+    monkeypatch.setattr(regularisation, "dropout_overfit", small)
+    out = tmp_path / "record.json"
+    regularisation.main(["dropout", "--tiles", "--seeds", "0", "--output", str(out)])
+    record = json.loads(out.read_text())
+    assert record["data"] == regularisation.DROPOUT_TILES
+    assert calls[0]["block"] == calls[0]["stored"] == 32 and calls[0]["test_share"] == 0.5
 
 
 def test_regime_data_short_side_cuts_other_patches():

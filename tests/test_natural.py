@@ -67,9 +67,24 @@ def test_train_and_test_share_no_pixels_whatever_the_seeds():
         assert not train_pixels & test_pixels, name
 
 
+def test_test_share_moves_squares_to_the_test_region_and_keeps_them_apart():
+    from alexnet_core.natural import _grid
+
+    quarter, half = (_grid(256, 256, 32, 0, share).test for share in (0.25, 0.5))
+    assert int(quarter.sum()) == 16 and int(half.sum()) == 32  # of 64 squares
+    kwargs = dict(block=32, stored=32, test_share=0.5)
+    train = PhotoPatches(60, split="train", seed=1, **kwargs)
+    test = PhotoPatches(60, split="test", seed=2, **kwargs)
+    for label, name in enumerate(PHOTO_CLASSES):
+        assert not _pixels(train, label) & _pixels(test, label), name
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
+        (dict(test_share=0), ValueError, "test_share"),
+        (dict(test_share=1), ValueError, "test_share"),
+        (dict(test_share="half"), TypeError, "test_share"),
         (dict(per_class=0), ValueError, "per_class"),
         (dict(per_class=2.5), TypeError, "per_class"),
         (dict(split="val"), ValueError, "split"),

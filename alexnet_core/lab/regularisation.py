@@ -40,6 +40,7 @@ __all__ = [
     "DATA_SEED",
     "SHORT_SIDE",
     "DROPOUT_LARGE",
+    "DROPOUT_TILES",
     "OverfitResult",
     "DROPOUT_WIDTH",
     "dropout_net",
@@ -60,6 +61,12 @@ DATA_SEED = 0  # the patches both experiments draw, whatever the training seed
 # dropout's larger setting (chapter 5, book/data/dropout_5000.json): the photos at 512 pixels
 # (944 training and 316 test squares), 500 training and 300 test patches per photo
 DROPOUT_LARGE = {"per_class": 500, "test_per_class": 300, "short_side": 512}
+# the same photos cut into 32-pixel tiles, half of them test tiles (1,552 each way): the test
+# error is measured on about five times as many separate regions as DROPOUT_LARGE's 316 squares
+DROPOUT_TILES = {
+    "per_class": 500, "test_per_class": 450, "short_side": 512,
+    "block": 32, "stored": 32, "test_share": 0.5,
+}  # fmt: skip
 
 
 def final_error(errors: list[float], last: int = FINAL_EPOCHS) -> float:
@@ -117,13 +124,13 @@ def _fig1() -> nn.Module:
 
 
 def _data(
-    per_class: int, test_per_class: int, seed: int, grey: bool = False,
-    short_side: int = SHORT_SIDE,
+    per_class: int, test_per_class: int, seed: int, grey: bool = False, **photos
 ):  # fmt: skip
+    """Return (train set, test set, training images); ``photos`` go to PhotoPatches."""
     check_int(seed, "data_seed", minimum=0)
     train, test = (
-        PhotoPatches(per_class, seed=seed, short_side=short_side),
-        PhotoPatches(test_per_class, split="test", seed=seed, short_side=short_side),
+        PhotoPatches(per_class, seed=seed, **photos),
+        PhotoPatches(test_per_class, split="test", seed=seed, **photos),
     )
     train_images, test_images = train.images, test.images
     if grey:
@@ -183,7 +190,8 @@ def dropout_net(
 def dropout_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
     epochs: int = _EPOCHS, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
-    data_seed: int | None = DATA_SEED, short_side: int = SHORT_SIDE, device=None,
+    data_seed: int | None = DATA_SEED, short_side: int = SHORT_SIDE, grey: bool = False,
+    block: int = 48, stored: int = 40, test_share: float = 0.25, device=None,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: dropout ``p`` in fc6/fc7 against none (§4.2).
 
@@ -204,6 +212,11 @@ def dropout_overfit(
     5,000 training and 3,000 test patches from 944 and 316 squares) is chapter 5's larger
     setting, where dropout ends lower on most seeds but by less than the seed spread
     (``book/data/dropout_5000.json``). It takes about 4.5 minutes a seed on 2 cores.
+
+    ``block``, ``stored`` and ``test_share`` go to :class:`~alexnet_core.natural.PhotoPatches`:
+    ``**DROPOUT_TILES`` cuts the photos at 512 pixels into 32-pixel tiles, each a patch, half of
+    them test tiles, so that the test error is taken over many more separate regions.
+    ``grey=True`` trains and tests on the patches' luminance.
     """
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs", minimum=1)
@@ -214,7 +227,7 @@ def dropout_overfit(
         )
     train_set, test_set, images = _data(
         per_class, test_per_class, seed if data_seed is None else data_seed,
-        short_side=short_side,
+        grey=grey, short_side=short_side, block=block, stored=stored, test_share=test_share,
     )  # fmt: skip
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
     config = TrainConfig(
@@ -313,6 +326,10 @@ def _parser():
         help="dropout: DROPOUT_LARGE's data (5,000 patches of the photos at 512 pixels)",
     )  # fmt: skip
     parser.add_argument(
+        "--tiles", action="store_true",
+        help="dropout: DROPOUT_TILES' data (32-pixel tiles of the photos at 512, half for test)",
+    )  # fmt: skip
+    parser.add_argument(
         "--constant", action="store_true", help="augmentation: constant lr, no step"
     )
     parser.add_argument(
@@ -342,9 +359,11 @@ def main(argv: list[str] | None = None) -> None:
         args.colour or args.constant or args.epochs is not None
     ):
         parser.error("--colour, --epochs and --constant apply to augmentation only")
-    if args.what == "augmentation" and args.large:
-        parser.error("--large applies to dropout only")
-    sizes = DROPOUT_LARGE if args.large else {}
+    if args.what == "augmentation" and (args.large or args.tiles):
+        parser.error("--large and --tiles apply to dropout only")
+    if args.large and args.tiles:
+        parser.error("--large and --tiles are two settings: give one")
+    sizes = DROPOUT_LARGE if args.large else DROPOUT_TILES if args.tiles else {}
     if args.epochs is None:
         args.epochs = _EPOCHS
     elif args.epochs < 1:
