@@ -4,18 +4,17 @@ FFCV compiles its per-image transforms with numba for the same reason: a torch o
 step (``fused_crops``'s loop) pays a dispatch and a pass over the window for each of conversion,
 mean and shift, and torch has no negative strides for the flip. Here each output row is written
 once, ``off[x] + float32(src[x]) · scale + shift``, and reversed in place while it is still in
-the L1 cache when the image is mirrored. The images are shared between
-``torch.get_num_threads()`` threads by numba's ``prange``; a process with one thread (a
-DataLoader worker) or forked from the one that imported this module runs the serial kernel (GNU
-OpenMP is not fork-safe). numba's threads start with ``OMP_WAIT_POLICY=PASSIVE`` unless a
-policy is set, so that they do not spin on the cores torch's OpenMP threads need next.
+the L1 cache when the image is mirrored. The kernel releases the GIL, and the images of a batch
+are split between ``torch.get_num_threads()`` Python threads (a pool made once per process, so a
+forked DataLoader worker makes its own). Not numba's ``prange``: its OpenMP layer terminates any
+child forked after it ran (GNU OpenMP is not fork-safe), and DataLoader workers are forked.
 
 ``fused_crops`` uses it for uint8 storage only (``alexnet_core.prepared``: conversion, mean image
 and lighting in one pass; the loader bench: about twice the images per second of the torch loop).
-For float batches the torch loop is one op per image already, and on 2 cores a second thread pool
-beside torch's cost more than it saved when the two alternate every millisecond, as in
-``augment_batch`` followed by a torch op. Without numba (``pip install numba``) :data:`AVAILABLE` is False
-and ``fused_crops`` keeps its torch loop.
+For float batches the torch loop is one op per image already, and on 2 cores a second set of
+threads beside torch's OpenMP pool cost more than it saved when the two alternate every
+millisecond, as in ``augment_batch`` followed by a torch op. Without numba (``pip install
+numba``) :data:`AVAILABLE` is False and ``fused_crops`` keeps its torch loop.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import torch
@@ -31,7 +31,7 @@ from torch import Tensor
 __all__ = ["AVAILABLE", "crops", "usable"]
 
 AVAILABLE = importlib.util.find_spec("numba") is not None  # imported on first use (0.5 s)
-_PID = os.getpid()  # a forked child (another pid) keeps to the serial kernel
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, threads, pool)
 
 
 def _jit(function=None, **options):
@@ -66,17 +66,15 @@ def _rows():
 
 
 @functools.cache
-def _kernel(parallel: bool = False):
+def _kernel():
     """Return the compiled batch kernel (numba compiles it once, then loads it from its cache)."""
-    import numba
-
     row, plain, mirror = _rows()
 
-    @_jit(parallel=parallel)
-    def images(source, rows, tops, lefts, flips, scale, offset, shifts, out):
+    @_jit
+    def images(source, rows, tops, lefts, flips, scale, offset, shifts, out, start, stop):
         c = out.shape[2]
         has_offset = offset.shape[1] > 0
-        for i in numba.prange(out.shape[0]):
+        for i in range(start, stop):
             top, left = tops[i], lefts[i]
             for ch in range(out.shape[1]):
                 shift = shifts[i, ch]
@@ -133,25 +131,22 @@ def crops(
         out.numpy(),
     )
     threads = min(torch.get_num_threads(), n)
-    if threads > 1 and os.getpid() == _PID:
-        _start_pool()
-        import numba
-
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-        _kernel(parallel=True)(*args)
-    else:
-        _kernel()(*args)
+    if threads == 1:
+        _kernel()(*args, 0, n)
+        return out
+    bounds = [n * k // threads for k in range(threads + 1)]
+    jobs = [
+        _executor(threads).submit(_kernel(), *args, start, stop)
+        for start, stop in zip(bounds, bounds[1:])
+    ]
+    for job in jobs:
+        job.result()
     return out
 
 
-@functools.cache
-def _start_pool() -> None:
-    """Start numba's threads with OMP_WAIT_POLICY=PASSIVE unless the user set a policy."""
-    import numba
-
-    policy = os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    try:
-        numba.np.ufunc.parallel._launch_threads()
-    finally:
-        if policy == "PASSIVE" and os.environ.get("OMP_WAIT_POLICY") == "PASSIVE":
-            del os.environ["OMP_WAIT_POLICY"]
+def _executor(threads: int) -> ThreadPoolExecutor:
+    """Return this process's pool of ``threads`` threads (a forked child makes its own)."""
+    global _pool
+    if _pool is None or _pool[:2] != (os.getpid(), threads):
+        _pool = (os.getpid(), threads, ThreadPoolExecutor(threads))
+    return _pool[2]

@@ -89,3 +89,29 @@ def test_merge_command_writes_the_record_and_names_a_bad_file(tmp_path, capsys):
     with pytest.raises(SystemExit):
         records.main(argv)
     assert "error:" in capsys.readouterr().err
+
+
+def _field_part(seeds):
+    part = _part(seeds, 2)
+    part["results"] = {
+        "test_error_with": {str(s): 0.1 * s for s in seeds},
+        "epochs_to_converge": {str(s): {"a": s} for s in seeds},
+        "median_with": 0.5,  # a summary of this part's seeds
+    }
+    return part
+
+
+def test_merge_joins_field_by_field_results_and_leaves_out_the_summaries():
+    import pytest
+
+    merged = records.merge_records([_field_part([1]), _field_part([0, 2])], "m")
+    assert merged["results"] == {
+        "test_error_with": {"0": 0.0, "1": 0.1, "2": 0.2},
+        "epochs_to_converge": {"0": {"a": 0}, "1": {"a": 1}, "2": {"a": 2}},
+    }
+    with pytest.raises(ValueError, match=r"repeats seed\(s\) \['1'\] of an earlier part in 'test_error_with'"):
+        records.merge_records([_field_part([1]), _field_part([1])], "m")
+    flat = _part([3], 1)
+    flat["results"] = {"median": 1.0}
+    with pytest.raises(ValueError, match="not keyed by seed"):
+        records.merge_records([_field_part([1]), flat], "m")

@@ -92,19 +92,7 @@ def merge_records(parts: Sequence[dict[str, Any]], command: str) -> dict[str, An
             raise ValueError(
                 f"parts[{index}] is not the same measurement as parts[0]: {differ} differ"
             )
-    results: dict[str, Any] = {}
-    for index, part in enumerate(parts):
-        if not all(str(key).isdigit() for key in part["results"]):
-            raise ValueError(
-                f"parts[{index}] has results that are not keyed by seed: "
-                f"{sorted(part['results'])}"
-            )
-        twice = sorted(set(results) & set(part["results"]))
-        if twice:
-            raise ValueError(
-                f"parts[{index}] repeats seed(s) {twice} of an earlier part"
-            )
-        results.update(part["results"])
+    results = _merged_results([part["results"] for part in parts])
     hardware = list(dict.fromkeys(part["hardware"] for part in parts))
     return {
         "command": command,
@@ -112,9 +100,41 @@ def merge_records(parts: Sequence[dict[str, Any]], command: str) -> dict[str, An
         "hardware": "; ".join(hardware),
         "seconds": sum(part["seconds"] for part in parts),
         **first,
-        "results": dict(sorted(results.items(), key=lambda item: int(item[0]))),
+        "results": results,
         "parts": [{k: part[k] for k in _HEADER} for part in parts],
     }
+
+
+def _seeds(mapping: Any) -> bool:
+    return isinstance(mapping, dict) and bool(mapping) and all(str(k).isdigit() for k in mapping)
+
+
+def _join(dicts: list[dict], what: str) -> dict:
+    """Return the seed-keyed ``dicts`` joined in seed order; a seed in two of them is an error."""
+    joined: dict = {}
+    for index, part in enumerate(dicts):
+        twice = sorted(set(joined) & set(part))
+        if twice:
+            raise ValueError(f"parts[{index}] repeats seed(s) {twice} of an earlier part{what}")
+        joined.update(part)
+    return dict(sorted(joined.items(), key=lambda item: int(item[0])))
+
+
+def _merged_results(results: list[dict]) -> dict:
+    """Join the parts' results: keyed by seed, or by field with each field keyed by seed.
+
+    Field by field (``regularisation``'s records), a field that is not keyed by seed summarises
+    the seeds of its part (a median, a spread) and is left out; the readers recompute it.
+    """
+    if all(_seeds(part) for part in results):
+        return _join(results, "")
+    for index, part in enumerate(results):
+        if not any(_seeds(value) for value in part.values()):
+            raise ValueError(
+                f"parts[{index}] has results that are not keyed by seed: {sorted(part)}"
+            )
+    fields = [k for k, v in results[0].items() if _seeds(v)]
+    return {k: _join([part[k] for part in results], f" in {k!r}") for k in fields}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -191,7 +191,7 @@ def dropout_overfit(
     seed: int = 0, *, per_class: int = 50, test_per_class: int = 100,
     epochs: int = _EPOCHS, lr: float = 0.01, width: int = DROPOUT_WIDTH, p: float = 0.5,
     data_seed: int | None = DATA_SEED, short_side: int = SHORT_SIDE, grey: bool = False,
-    block: int = 48, stored: int = 40, test_share: float = 0.25, device=None,
+    device=None, **photos,
 ) -> OverfitResult:  # fmt: skip
     """Return an :class:`OverfitResult`: dropout ``p`` in fc6/fc7 against none (§4.2).
 
@@ -206,17 +206,12 @@ def dropout_overfit(
     default, so that the spread across seeds is the training's own. ``data_seed=None`` draws
     them from ``seed`` too, so that each seed also sees other patches.
 
-    ``short_side`` is the side the photos are resized to before they are cut into squares of
-    48 pixels (:class:`~alexnet_core.natural.PhotoPatches`): at 256, the 500 patches come from
-    232 squares and the test patches from 78; ``**DROPOUT_LARGE`` (photos at 512 pixels,
-    5,000 training and 3,000 test patches from 944 and 316 squares) is chapter 5's larger
-    setting, where dropout ends lower on most seeds but by less than the seed spread
-    (``book/data/dropout_5000.json``). It takes about 4.5 minutes a seed on 2 cores.
-
-    ``block``, ``stored`` and ``test_share`` go to :class:`~alexnet_core.natural.PhotoPatches`:
-    ``**DROPOUT_TILES`` cuts the photos at 512 pixels into 32-pixel tiles, each a patch, half of
-    them test tiles, so that the test error is taken over many more separate regions.
-    ``grey=True`` trains and tests on the patches' luminance.
+    ``short_side`` (the photos' shorter side) and ``photos`` (``block``, ``stored``,
+    ``test_share``) go to :class:`~alexnet_core.natural.PhotoPatches`: at 256 the 500 patches
+    come from 232 squares of 48 pixels and the test patches from 78. Chapter 5's larger
+    settings, about 4.5 minutes a seed on 2 cores: ``**DROPOUT_LARGE`` (the photos at 512
+    pixels, 5,000 and 3,000 patches from 944 and 316 squares) and ``**DROPOUT_TILES`` (32-pixel
+    tiles, half of them for test). ``grey=True`` uses the patches' luminance.
     """
     check_int(seed, "seed", minimum=0)
     check_int(epochs, "epochs", minimum=1)
@@ -227,7 +222,7 @@ def dropout_overfit(
         )
     train_set, test_set, images = _data(
         per_class, test_per_class, seed if data_seed is None else data_seed,
-        grey=grey, short_side=short_side, block=block, stored=stored, test_share=test_share,
+        grey=grey, short_side=short_side, **photos,
     )  # fmt: skip
     preprocess = Preprocess.fit(images, 32, lighting=False, augment=False)
     config = TrainConfig(
