@@ -25,8 +25,8 @@ thread each matched a plain copy in isolation on the EPYC, but lost right after 
 
 With numba installed (``requirements.txt`` pins it; Colab ships it), :func:`fused_crops` hands
 uint8 storage (``alexnet_core.prepared``) to ``alexnet_core._crop_kernel``, which writes each
-output row in one compiled pass; the loader bench on 2 cores: 25-26× torchvision's ImageFolder
-against 14× with this loop. Float batches stay on the loop below (one op per image already),
+output row in one compiled pass; the loader bench on 2 cores (``--only loader``): 21-24×
+torchvision's ImageFolder against 14× with this loop. Float batches stay on the loop below (one op per image already),
 which is also the kernel's fallback and the reference it is tested against.
 
 Both take the random parameters already drawn (``augment.sample_crop_flip``); nothing is drawn here.
