@@ -91,7 +91,7 @@ def _kernel():
     return images
 
 
-def usable(source: Tensor, offset: Tensor | None) -> bool:
+def usable(source: Tensor, offset: Tensor | None, shifts: Tensor | None = None) -> bool:
     """Return whether ``fused_crops`` hands ``source`` to :func:`crops`: uint8 storage on the CPU.
 
     :func:`crops` itself also takes float32 images (the tests check both against the torch loop).
@@ -101,6 +101,7 @@ def usable(source: Tensor, offset: Tensor | None) -> bool:
         AVAILABLE
         and source.dtype == torch.uint8
         and (offset is None or offset.dtype == torch.float32)
+        and (shifts is None or shifts.device.type == "cpu")
         and all(
             t.device.type == "cpu" and t.is_contiguous() and not t.requires_grad
             for t in tensors

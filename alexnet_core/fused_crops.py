@@ -26,8 +26,9 @@ thread each matched a plain copy in isolation on the EPYC, but lost right after 
 With numba installed (``requirements.txt`` pins it; Colab ships it), :func:`fused_crops` hands
 uint8 storage (``alexnet_core.prepared``) to ``alexnet_core._crop_kernel``, which writes each
 output row in one compiled pass; the loader bench on 2 cores (``--only loader``): 21-24×
-torchvision's ImageFolder against 14× with this loop. Float batches stay on the loop below (one op per image already),
-which is also the kernel's fallback and the reference it is tested against.
+torchvision's ImageFolder against 14× with this loop. Float batches stay on the loop below (one
+op per image already), which is also the kernel's fallback and the reference it is tested
+against.
 
 Both take the random parameters already drawn (``augment.sample_crop_flip``); nothing is drawn here.
 """
@@ -70,7 +71,7 @@ def fused_crops(
     copy (torch has no negative strides), made on uint8 before the conversion (4× fewer bytes).
     ``mirrored`` is ``offset.flip(-1)`` if the caller keeps one (made here otherwise).
     """
-    if _crop_kernel.usable(source, offset) and (shifts is None or not shifts.is_cuda):
+    if _crop_kernel.usable(source, offset, shifts):
         rows = list(range(len(params))) if rows is None else rows
         scale = 1.0 if scale is None else scale
         return _crop_kernel.crops(source, rows, params, shifts, scale, offset)

@@ -12,7 +12,8 @@ scikit-image and matplotlib, in well under a second and with no network:
 - **train and test share no pixels**: every photo (shorter side resized to ``short_side``) is cut
   into a grid of ``block``×``block`` squares; a fixed share of the squares of each photo
   (``test_share``, a quarter by default) is the test region, the rest the training region, and
-  every patch lies inside one square. The split does not depend on ``seed``, so no training patch of any seed overlaps a test patch of any seed;
+  every patch lies inside one square. The split does not depend on ``seed``, so no training
+  patch of any seed overlaps a test patch of any seed;
 - **stored a little larger than the net sees** (``stored`` = 40 pixels for 32×32 crops), as §2
   stored 256×256 images for 224×224 crops, so that §4.1's random crops have room to move. A test
   patch is the centre ``crop``×``crop`` of its stored patch.

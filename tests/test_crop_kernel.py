@@ -85,6 +85,8 @@ def test_other_inputs_take_the_torch_loop():
     assert not _crop_kernel.usable(source.float(), None)  # float batches: the torch loop
     assert not _crop_kernel.usable(source.transpose(2, 3), None)
     assert not _crop_kernel.usable(source, torch.rand(3, 8, 8).double())
+    assert _crop_kernel.usable(source, None, torch.zeros(2, 3))
+    assert not _crop_kernel.usable(source, None, torch.zeros(2, 3, device="meta"))  # not CPU
 
 
 def _child(expected):  # in a forked child: exit 0 if the kernel gives the parent's batch

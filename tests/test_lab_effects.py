@@ -470,7 +470,14 @@ def test_dropout_overfit_short_side_cuts_the_patches_from_larger_photos(monkeypa
 
 
 @pytest.mark.slow
-def test_regularisation_record_names_the_large_setting(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    "flag, setting, expected",
+    [
+        ("--large", "DROPOUT_LARGE", {"short_side": 512, "per_class": 500}),
+        ("--tiles", "DROPOUT_TILES", {"block": 32, "stored": 32, "test_share": 0.5}),
+    ],
+)
+def test_regularisation_record_names_its_setting(monkeypatch, tmp_path, flag, setting, expected):
     calls = []
     real = regularisation.dropout_overfit
 
@@ -480,28 +487,11 @@ def test_regularisation_record_names_the_large_setting(monkeypatch, tmp_path):
 
     monkeypatch.setattr(regularisation, "dropout_overfit", small)
     out = tmp_path / "record.json"
-    regularisation.main(["dropout", "--large", "--seeds", "0", "--output", str(out)])
+    regularisation.main(["dropout", flag, "--seeds", "0", "--output", str(out)])
     record = json.loads(out.read_text())
-    assert record["data"] == regularisation.DROPOUT_LARGE
-    assert calls[0]["short_side"] == 512 and calls[0]["per_class"] == 500
-    assert "--large" in record["command"]
-
-
-@pytest.mark.slow
-def test_regularisation_record_names_the_tiles_setting(monkeypatch, tmp_path):
-    calls = []
-    real = regularisation.dropout_overfit
-
-    def small(seed, **kw):
-        calls.append(kw)
-        return real(seed, **{**kw, "per_class": 2, "test_per_class": 2, "epochs": 1})
-
-    monkeypatch.setattr(regularisation, "dropout_overfit", small)
-    out = tmp_path / "record.json"
-    regularisation.main(["dropout", "--tiles", "--seeds", "0", "--output", str(out)])
-    record = json.loads(out.read_text())
-    assert record["data"] == regularisation.DROPOUT_TILES
-    assert calls[0]["block"] == calls[0]["stored"] == 32 and calls[0]["test_share"] == 0.5
+    assert record["data"] == getattr(regularisation, setting)
+    assert {k: calls[0][k] for k in expected} == expected
+    assert flag in record["command"]
 
 
 def test_regime_data_short_side_cuts_other_patches():
